@@ -1,0 +1,363 @@
+"""Reverse-mode automatic differentiation: Function nodes, the backward sweep, no_grad, anomalies.
+
+A :class:`Function` is one primitive operation with ``forward`` and ``backward`` side by side on
+plain arrays. ``Function.apply`` runs ``forward`` and, when any input requires a gradient, keeps
+the node in the output tensor. :func:`backward` and :func:`grad` then visit the recorded nodes
+from the output back to the inputs (an iterative topological sort: no recursion limit) and apply
+each node's ``backward`` -- the chain rule, one local derivative at a time. Gradients of a tensor
+used several times are added.
+"""
+
+import functools
+import traceback
+
+from mlplab.backend import xp
+
+
+class _Mode:
+    """Process-wide switches of the engine."""
+
+    grad_enabled = True
+    detect_anomaly = False
+
+
+class Function:
+    """One differentiable primitive: ``forward(ctx, *arrays)`` and ``backward(ctx, grad)``.
+
+    Subclasses write both as static methods on arrays. ``ctx`` is the node itself: ``forward``
+    keeps what ``backward`` needs with :meth:`save_for_backward` (freed after the backward pass)
+    or as small attributes, and may read ``ctx.needs_input_grad`` to skip work. ``backward``
+    returns one gradient per input, in order (None where no gradient is needed), each of its
+    input's shape. Set ``fresh_grads = True`` on a class whose backward always returns newly
+    allocated arrays, a different one per input (never the incoming ``grad`` or a view of it):
+    the engine then hands them to ``.grad`` without a copy.
+    """
+
+    fresh_grads = False
+
+    def __init__(self):
+        self.inputs = ()
+        self.needs_input_grad = ()
+        self.saved_tensors = ()
+        self.created_at = None
+
+    def save_for_backward(self, *arrays):
+        """Keep ``arrays`` for the backward pass."""
+        self.saved_tensors = arrays
+
+    @staticmethod
+    def forward(ctx, *arrays, **params):
+        """Compute the output array from the input arrays."""
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):
+        """Return the gradient of each input, given the gradient of the output."""
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        """Run the operation on tensors (or constants) and record it when a gradient is needed."""
+        ctx = cls()
+        arrays = []
+        needs = []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                needs.append(x.requires_grad)
+            else:
+                arrays.append(x)
+                needs.append(False)
+        record = _Mode.grad_enabled and any(needs)
+        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
+        out = cls.forward(ctx, *arrays, **params)
+        if not record:
+            return Tensor._make(out)
+        ctx.inputs = inputs
+        if _Mode.detect_anomaly:
+            ctx.created_at = traceback.format_stack()[:-2]
+        return Tensor._make(out, ctx)
+
+    def name(self):
+        """The operation's name as shown in errors, e.g. ``MulBackward``."""
+        return f"{type(self).__name__}Backward"
+
+
+_RELEASED = None  # saved_tensors of a node whose backward pass has freed them
+
+
+# ----------------------------------------------------------------------------- grad mode
+class set_grad_enabled:
+    """Turn the recording of operations on or off, as a call, a context manager or a decorator."""
+
+    def __init__(self, mode):
+        self.previous = _Mode.grad_enabled
+        self.mode = bool(mode)
+        _Mode.grad_enabled = self.mode
+
+    def __enter__(self):
+        _Mode.grad_enabled = self.mode
+        return self
+
+    def __exit__(self, *exc):
+        _Mode.grad_enabled = self.previous
+        return False
+
+    def __call__(self, function):
+        mode = self.mode
+        _Mode.grad_enabled = self.previous  # used as a decorator: the switch applies per call
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(set_grad_enabled):
+    """Record nothing inside this block (or decorated function): for evaluation and updates."""
+
+    def __init__(self):
+        self.previous = _Mode.grad_enabled
+        self.mode = False
+
+
+class enable_grad(set_grad_enabled):
+    """Record operations inside this block even within ``no_grad``."""
+
+    def __init__(self):
+        self.previous = _Mode.grad_enabled
+        self.mode = True
+
+
+def is_grad_enabled():
+    """True while operations are being recorded."""
+    return _Mode.grad_enabled
+
+
+# ----------------------------------------------------------------------------- anomaly mode
+def set_detect_anomaly(mode):
+    """When on, record where each operation was made and stop backward at the first NaN or Inf.
+
+    Costs a stack trace per operation: for debugging only.
+    """
+    _Mode.detect_anomaly = bool(mode)
+
+
+def is_anomaly_enabled():
+    """True while anomaly detection is on."""
+    return _Mode.detect_anomaly
+
+
+class detect_anomaly:
+    """Context manager form of :func:`set_detect_anomaly`."""
+
+    def __enter__(self):
+        self.previous = _Mode.detect_anomaly
+        _Mode.detect_anomaly = True
+        return self
+
+    def __exit__(self, *exc):
+        _Mode.detect_anomaly = self.previous
+        return False
+
+
+def _check_finite(ctx, grads):
+    """Raise at the first gradient with a NaN or Inf, naming the operation and where it was made."""
+    for index, g in enumerate(grads):
+        if g is not None and not bool(xp.isfinite(g).all()):
+            where = "".join(ctx.created_at or ["  (made before anomaly detection was turned on)\n"])
+            raise FloatingPointError(
+                f"{ctx.name()} returned NaN or Inf in the gradient of its input {index}. "
+                f"The operation was made here:\n{where}"
+            )
+
+
+# ----------------------------------------------------------------------------- the backward pass
+def _topological_order(roots):
+    """Every tensor the roots depend on through recorded nodes, each after all of its inputs.
+
+    Iterative depth-first search, so a chain of any length works without recursion.
+    """
+    order = []
+    visited = set()
+    stack = [(root, False) for root in roots]
+    while stack:
+        tensor, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        ctx = tensor._ctx
+        if ctx is not None:
+            for x, needed in zip(ctx.inputs, ctx.needs_input_grad, strict=True):
+                if needed and id(x) not in visited:
+                    stack.append((x, False))
+    return order
+
+
+def _root_gradient(root, gradient):
+    """The seed d(root)/d(root): ones for a one-element root, else the ``gradient`` given."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            "This tensor does not require grad and has no grad_fn, so there is nothing to "
+            "differentiate: make its inputs with requires_grad=True, and do not compute it "
+            "inside no_grad()"
+        )
+    if gradient is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward() on a tensor of shape {root.shape} needs a `gradient` argument of the "
+                "same shape (d loss / d tensor); to differentiate a scalar, reduce first, e.g. "
+                "y.sum().backward()"
+            )
+        return xp.ones_like(root.data)
+    gradient = xp.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
+    if gradient.shape != root.shape:
+        raise RuntimeError(
+            f"The gradient given has shape {gradient.shape} but the tensor has shape {root.shape}"
+        )
+    return gradient.astype(root.dtype, copy=False)
+
+
+def _sweep(roots, seeds, retain_graph, capture=None):
+    """Apply the chain rule from ``roots`` backwards.
+
+    With ``capture`` (a dict id -> None) the gradients of those tensors are stored there and no
+    ``.grad`` is touched; otherwise gradients are accumulated into the leaves' ``.grad``.
+    """
+    order = _topological_order(roots)
+    grads = {}  # id(tensor) -> (gradient, fresh): fresh arrays are held by nobody else
+    for root, seed in zip(roots, seeds, strict=True):
+        _add_gradient(grads, root, seed, False)
+    for tensor in reversed(order):
+        g, is_fresh = grads.pop(id(tensor), (None, False))
+        if g is None:
+            continue
+        ctx = tensor._ctx
+        if capture is not None:
+            if id(tensor) in capture:
+                capture[id(tensor)] = g if is_fresh else g.copy()
+        elif ctx is None:
+            _accumulate_leaf(tensor, g, is_fresh)
+        if ctx is None:
+            continue
+        if ctx.saved_tensors is _RELEASED:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time ({ctx.name()}): its saved "
+                "values were freed by the first backward. Pass retain_graph=True to the first "
+                "backward() (or grad()) call if you need to go through the graph again."
+            )
+        input_grads = ctx.backward(ctx, g)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        if _Mode.detect_anomaly:
+            _check_finite(ctx, input_grads)
+        op_fresh = type(ctx).fresh_grads
+        for x, needed, gx in zip(ctx.inputs, ctx.needs_input_grad, input_grads, strict=True):
+            if not needed or gx is None:
+                continue
+            if gx.shape != x.data.shape:
+                raise RuntimeError(
+                    f"{ctx.name()} returned a gradient of shape {gx.shape} for an input of shape "
+                    f"{x.data.shape}: a bug in that operation's backward"
+                )
+            if gx.dtype != x.data.dtype:
+                _add_gradient(grads, x, gx.astype(x.data.dtype), True)
+            else:
+                _add_gradient(grads, x, gx, op_fresh and gx is not g)
+        if not retain_graph:
+            ctx.saved_tensors = _RELEASED
+    if not retain_graph:
+        for tensor in order:
+            if tensor._ctx is not None:
+                tensor._ctx.saved_tensors = _RELEASED
+
+
+def _add_gradient(grads, tensor, g, is_fresh):
+    """Add ``g`` to the gradient collected so far for ``tensor`` (a tensor used twice gets both)."""
+    previous = grads.get(id(tensor))
+    grads[id(tensor)] = (g, is_fresh) if previous is None else (previous[0] + g, True)
+
+
+def _accumulate_leaf(tensor, g, is_fresh):
+    """Add ``g`` into ``tensor.grad`` (PyTorch's accumulation: gradients add up across calls)."""
+    if not tensor.requires_grad:
+        return
+    if tensor.grad is None:
+        tensor.grad = g if is_fresh else g.copy()
+    else:
+        tensor.grad = tensor.grad + g
+
+
+def backward(tensor, gradient=None, retain_graph=False):
+    """Accumulate d tensor / d leaf into ``leaf.grad`` for every leaf that requires a gradient."""
+    seed = _root_gradient(tensor, gradient)
+    _sweep([tensor], [seed], retain_graph)
+
+
+def _as_tensor_list(values, what):
+    """Accept one tensor or a sequence of tensors."""
+    if isinstance(values, Tensor):
+        return [values]
+    values = list(values)
+    for value in values:
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"grad(): every one of {what} must be a Tensor, got {type(value).__name__}"
+            )
+    return values
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, as arrays; ``.grad`` is untouched.
+
+    Parameters
+    ----------
+    outputs : Tensor or sequence of Tensor
+        What to differentiate; one-element tensors unless ``grad_outputs`` are given.
+    inputs : Tensor or sequence of Tensor
+        With respect to what; each must require a gradient.
+    grad_outputs : array_like or sequence, optional
+        d(something)/d(output) for each output (the vector of a vector-Jacobian product).
+    retain_graph : bool
+        Keep the graph for another backward pass.
+    allow_unused : bool
+        Return None for an input the outputs do not depend on instead of raising.
+
+    Returns
+    -------
+    tuple of arrays (or None), one per input, each of its input's shape.
+    """
+    outputs = _as_tensor_list(outputs, "outputs")
+    inputs = _as_tensor_list(inputs, "inputs")
+    if grad_outputs is None or isinstance(grad_outputs, Tensor | xp.ndarray):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad(): {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    for index, x in enumerate(inputs):
+        if not x.requires_grad:
+            raise RuntimeError(
+                f"grad(): input {index} does not require grad, so it has no gradient"
+            )
+    seeds = [_root_gradient(out, g) for out, g in zip(outputs, grad_outputs, strict=True)]
+    capture = {id(x): None for x in inputs}
+    _sweep(outputs, seeds, retain_graph, capture)
+    results = []
+    for index, x in enumerate(inputs):
+        g = capture[id(x)]
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad(): input {index} (shape {x.shape}) was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+        results.append(g)
+    return tuple(results)
+
+
+# Imported last: tensor.py imports this module, and needs Function defined first.
+from mlplab.tensor import Tensor  # noqa: E402

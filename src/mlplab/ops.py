@@ -1,0 +1,685 @@
+"""The primitive operations: one class each, its forward and its local chain rule side by side.
+
+Every ``forward`` and ``backward`` works on plain arrays of :data:`mlplab.backend.xp`. Inputs that
+are constants (Python numbers, arrays) arrive as they are and get no gradient. Binary operations
+broadcast as NumPy does; :func:`unbroadcast` sums each gradient back to its input's shape.
+"""
+
+from mlplab.autograd import Function
+from mlplab.backend import xp
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape``, undoing NumPy broadcasting (the chain rule for a copy)."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def _shape(x):
+    """The shape of an array or a Python number (``()``)."""
+    return getattr(x, "shape", ())
+
+
+def _normalize_axes(axis, ndim):
+    """``axis`` (None, int or tuple, negatives allowed) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, tuple | list) else (axis,)
+    for a in axes:
+        # A 0-d tensor accepts axis 0 or -1, as PyTorch does, and has nothing to reduce.
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+    if ndim == 0:
+        return ()
+    normalized = sorted({a % ndim for a in axes})
+    if len(normalized) != len(axes):
+        raise ValueError(f"axis {axis} names the same axis twice")
+    return tuple(normalized)
+
+
+def _expand_reduced(grad, axes, keepdims):
+    """Give a reduction's output gradient back the reduced axes (as length-one axes)."""
+    return grad if keepdims else xp.expand_dims(grad, axes)
+
+
+# ----------------------------------------------------------------------------- arithmetic
+class Add(Function):
+    """a + b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        shape_a, shape_b = ctx.shapes
+        return (
+            unbroadcast(grad, shape_a) if need_a else None,
+            unbroadcast(grad, shape_b) if need_b else None,
+        )
+
+
+class Sub(Function):
+    """a - b."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        return a - b
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        shape_a, shape_b = ctx.shapes
+        return (
+            unbroadcast(grad, shape_a) if need_a else None,
+            unbroadcast(-grad, shape_b) if need_b else None,
+        )
+
+
+class Mul(Function):
+    """a * b:  d/da = b,  d/db = a."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            unbroadcast(grad * b, _shape(a)) if need_a else None,
+            unbroadcast(grad * a, _shape(b)) if need_b else None,
+        )
+
+
+class Div(Function):
+    """a / b:  d/da = 1/b,  d/db = -a/b^2 = -out/b."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a / b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_over_b = grad / b
+        return (
+            unbroadcast(grad_over_b, _shape(a)) if need_a else None,
+            unbroadcast(-grad_over_b * out, _shape(b)) if need_b else None,
+        )
+
+
+class Pow(Function):
+    """a ** b:  d/da = b * a^(b-1),  d/db = a^b * log(a)."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = a**b
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = unbroadcast(grad * b * a ** (b - 1), _shape(a))
+        if need_b:
+            # 0^b with b >= 0 has d/db = 0 (PyTorch's convention), not 0 * log(0) = NaN.
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                log_a = xp.where((a == 0) & (b >= 0), 0.0, xp.log(a))
+            grad_b = unbroadcast(grad * out * log_a, _shape(b))
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    """-a."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return -a
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class MatMul(Function):
+    """a @ b, with NumPy's rules for 1-D operands and batch dimensions."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a_shape, b_shape = _shape(a), _shape(b)
+        if len(a_shape) == 0 or len(b_shape) == 0:
+            raise ValueError(
+                f"matmul needs operands with at least one dimension, got shapes {a_shape} and "
+                f"{b_shape}; use * to multiply by a scalar"
+            )
+        inner_b = b_shape[0] if len(b_shape) == 1 else b_shape[-2]
+        if a_shape[-1] != inner_b:
+            raise ValueError(
+                f"matmul: shapes {a_shape} and {b_shape} are not aligned: the last dimension of "
+                f"the first ({a_shape[-1]}) must equal the "
+                f"{'only' if len(b_shape) == 1 else 'second-to-last'} dimension of the second "
+                f"({inner_b})"
+            )
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:  # the common case, without reshaping
+            return (grad @ b.T if need_a else None, a.T @ grad if need_b else None)
+        # Promote 1-D operands to matrices as NumPy does, then undo it on the gradients.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = xp.expand_dims(g2, -1)
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = unbroadcast(g2 @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if need_b:
+            grad_b = unbroadcast(xp.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
+
+# ----------------------------------------------------------------------------- elementwise
+class Exp(Function):
+    """e^a:  d/da = e^a."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Function):
+    """log a:  d/da = 1/a."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return xp.log(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / a
+
+
+class Sqrt(Function):
+    """sqrt a:  d/da = 1 / (2 sqrt a)."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad / (2 * out)
+
+
+class Abs(Function):
+    """|a|:  d/da = sign(a) (0 at 0, as PyTorch)."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return xp.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * xp.sign(a)
+
+
+class Cast(Function):
+    """a converted to another dtype; the gradient goes back in a's dtype (none for integer results)."""
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.dtype = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if grad.dtype.kind != "f":
+            return None
+        return grad.astype(ctx.dtype)
+
+
+class Maximum(Function):
+    """Elementwise max(a, b); at a tie each side gets half the gradient (as PyTorch)."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        share_a = (a > b) + 0.5 * (a == b)
+        return _split_by_share(ctx, grad, share_a, a, b)
+
+
+class Minimum(Function):
+    """Elementwise min(a, b); at a tie each side gets half the gradient (as PyTorch)."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return xp.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        share_a = (a < b) + 0.5 * (a == b)
+        return _split_by_share(ctx, grad, share_a, a, b)
+
+
+def _split_by_share(ctx, grad, share_a, a, b):
+    """Send ``share_a`` of the gradient to a and the rest to b, each summed to its shape."""
+    need_a, need_b = ctx.needs_input_grad
+    share_a = share_a.astype(grad.dtype, copy=False)
+    return (
+        unbroadcast(grad * share_a, _shape(a)) if need_a else None,
+        unbroadcast(grad * (1 - share_a), _shape(b)) if need_b else None,
+    )
+
+
+class Clip(Function):
+    """a limited to [low, high]; the gradient passes where low <= a <= high (as PyTorch's clamp)."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, low, high):
+        ctx.save_for_backward(a)
+        ctx.bounds = (low, high)
+        return xp.clip(a, low, high)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        low, high = ctx.bounds
+        inside = xp.ones(a.shape, dtype=bool)
+        if low is not None:
+            inside &= a >= low
+        if high is not None:
+            inside &= a <= high
+        return grad * inside
+
+
+class Where(Function):
+    """condition ? a : b, elementwise; the condition gets no gradient."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, condition, a, b):
+        ctx.save_for_backward(condition)
+        ctx.shapes = (_shape(a), _shape(b))
+        return xp.where(condition, a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (condition,) = ctx.saved_tensors
+        _, need_a, need_b = ctx.needs_input_grad
+        shape_a, shape_b = ctx.shapes
+        zero = xp.zeros((), dtype=grad.dtype)
+        return (
+            None,
+            unbroadcast(xp.where(condition, grad, zero), shape_a) if need_a else None,
+            unbroadcast(xp.where(condition, zero, grad), shape_b) if need_b else None,
+        )
+
+
+# ----------------------------------------------------------------------------- activations
+class Sigmoid(Function):
+    """1 / (1 + e^-a), without overflow for any a:  d/da = s (1 - s)."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a):
+        # e^-|a| <= 1 never overflows; an underflow to 0 is the right answer for large |a|.
+        with xp.errstate(under="ignore"):
+            e = xp.exp(-xp.abs(a))
+        out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * out * (1 - out)
+
+
+class Tanh(Function):
+    """tanh a:  d/da = 1 - tanh^2 a."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+class ReLU(Function):
+    """max(a, 0):  d/da = 1 where a > 0, else 0."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a):
+        out = xp.maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out > 0)
+
+
+class LeakyReLU(Function):
+    """a where a > 0, else slope * a:  d/da = 1 or slope."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, negative_slope):
+        positive = a > 0
+        ctx.save_for_backward(positive)
+        ctx.negative_slope = negative_slope
+        return xp.where(positive, a, a * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (positive,) = ctx.saved_tensors
+        return xp.where(positive, grad, grad * ctx.negative_slope)
+
+
+def _shifted(a, axis):
+    """a minus its maximum along ``axis`` (a row of only -inf is shifted by 0, not by -inf)."""
+    peak = a.max(axis=axis, keepdims=True)
+    peak = xp.where(xp.isfinite(peak), peak, 0)
+    return a - peak, peak
+
+
+class Softmax(Function):
+    """e^a / sum(e^a) along an axis:  backward  s * (g - sum(g * s))."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        shifted, _ = _shifted(a, axis)
+        with xp.errstate(under="ignore"):
+            e = xp.exp(shifted)
+        out = e / e.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """a - logsumexp(a) along an axis:  backward  g - softmax(a) * sum(g)."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        shifted, _ = _shifted(a, axis)
+        with xp.errstate(under="ignore"):
+            out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        with xp.errstate(under="ignore"):
+            return grad - xp.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
+
+
+class LogSumExp(Function):
+    """log(sum(e^a)) over axes, shifted by the maximum:  d/da = e^(a - out)."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims):
+        axes = _normalize_axes(axis, a.ndim)
+        shifted, peak = _shifted(a, axes)
+        with xp.errstate(under="ignore"):
+            out = xp.log(xp.exp(shifted).sum(axis=axes, keepdims=True)) + peak
+        ctx.save_for_backward(a, out)
+        ctx.axes = axes
+        return out if keepdims else out.squeeze(axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        grad = grad.reshape(out.shape)
+        with xp.errstate(under="ignore"):
+            return grad * xp.exp(a - out)
+
+
+# ----------------------------------------------------------------------------- reductions
+class Sum(Function):
+    """Sum over axes:  every element gets the output's gradient."""
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims):
+        ctx.axes = _normalize_axes(axis, a.ndim)
+        ctx.keepdims = keepdims
+        ctx.shape = a.shape
+        return a.sum(axis=ctx.axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return xp.broadcast_to(_expand_reduced(grad, ctx.axes, ctx.keepdims), ctx.shape)
+
+
+class Mean(Function):
+    """Mean over axes:  every element gets the output's gradient / count."""
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims):
+        ctx.axes = _normalize_axes(axis, a.ndim)
+        ctx.keepdims = keepdims
+        ctx.shape = a.shape
+        ctx.count = 1
+        for axis_index in ctx.axes:
+            ctx.count *= a.shape[axis_index]
+        return a.mean(axis=ctx.axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        scaled = _expand_reduced(grad, ctx.axes, ctx.keepdims) / ctx.count
+        return xp.broadcast_to(scaled, ctx.shape)
+
+
+class _Extreme(Function):
+    """Max or min over axes; tied extremes share the gradient equally (as PyTorch's amax)."""
+
+    fresh_grads = True
+    reduce = None
+
+    @classmethod
+    def forward(cls, ctx, a, axis, keepdims):
+        axes = _normalize_axes(axis, a.ndim)
+        if a.size == 0:
+            raise ValueError(f"{cls.__name__.lower()}() of an empty tensor (shape {a.shape})")
+        out = cls.reduce(a, axis=axes, keepdims=True)
+        ctx.save_for_backward(a, out)
+        ctx.axes = axes
+        return out if keepdims else out.squeeze(axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        hits = (a == out).astype(grad.dtype)
+        return hits * (grad.reshape(out.shape) / hits.sum(axis=ctx.axes, keepdims=True))
+
+
+class Max(_Extreme):
+    """Largest values over axes."""
+
+    reduce = staticmethod(xp.max)
+
+
+class Min(_Extreme):
+    """Smallest values over axes."""
+
+    reduce = staticmethod(xp.min)
+
+
+# ----------------------------------------------------------------------------- shape
+class Reshape(Function):
+    """The same elements in a new shape."""
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.shape = a.shape
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.shape)
+
+
+class Permute(Function):
+    """Axes reordered by a permutation; backward applies the inverse permutation."""
+
+    @staticmethod
+    def forward(ctx, a, axes):
+        ctx.inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
+        return a.transpose(axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.transpose(ctx.inverse)
+
+
+def _is_basic_index(index):
+    """True for ints, slices, None and Ellipsis only: each element is picked at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, int | slice) or p is None or p is Ellipsis for p in parts)
+
+
+class GetItem(Function):
+    """a[index] for ints, slices, integer and boolean arrays; repeated picks add their gradients."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, index):
+        ctx.shape = a.shape
+        ctx.index = index
+        return a[index]
+
+    @staticmethod
+    def backward(ctx, grad):
+        full = xp.zeros(ctx.shape, dtype=grad.dtype)
+        if _is_basic_index(ctx.index):
+            full[ctx.index] = grad
+        else:
+            xp.add.at(full, ctx.index, grad)
+        return full
+
+
+class Concatenate(Function):
+    """Tensors joined along an existing axis; backward splits the gradient into the pieces."""
+
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        ctx.axis = axis
+        ctx.sizes = [x.shape[axis] for x in arrays]
+        return xp.concatenate(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        bounds = []
+        total = 0
+        for size in ctx.sizes[:-1]:
+            total += size
+            bounds.append(total)
+        return tuple(xp.split(grad, bounds, axis=ctx.axis))
+
+
+class Stack(Function):
+    """Tensors of one shape joined along a new axis; backward takes each slice back."""
+
+    @staticmethod
+    def forward(ctx, *arrays, axis):
+        out = xp.stack(arrays, axis=axis)
+        ctx.axis = axis % out.ndim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(xp.moveaxis(grad, ctx.axis, 0))

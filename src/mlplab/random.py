@@ -1,0 +1,123 @@
+"""Generator and manual_seed: the one source of randomness for all of mlplab.
+
+Initialisation, dropout masks, shuffling and generated data sets all draw from a
+:class:`Generator` -- the one passed to them, or the default one that :func:`manual_seed` resets.
+The same seed gives the same numbers. NumPy's global ``np.random`` is never used.
+"""
+
+import numpy
+
+from mlplab.backend import xp
+from mlplab.tensor import Tensor
+
+
+class Generator:
+    """A seeded stream of random numbers (NumPy's PCG64 underneath).
+
+    Parameters
+    ----------
+    seed : int
+        Non-negative seed; the same seed gives the same stream.
+    """
+
+    def __init__(self, seed=0):
+        self.manual_seed(seed)
+
+    def manual_seed(self, seed):
+        """Restart the stream from ``seed``; returns the generator."""
+        if isinstance(seed, bool) or not isinstance(seed, int | numpy.integer) or seed < 0:
+            raise ValueError(f"Invalid seed: {seed!r}; use a non-negative integer")
+        self._seed = int(seed)
+        self._numpy = numpy.random.Generator(numpy.random.PCG64(self._seed))
+        return self
+
+    def initial_seed(self):
+        """The seed the stream was last started from."""
+        return self._seed
+
+    def get_state(self):
+        """The generator's exact position as a JSON-serialisable dict (for checkpoints)."""
+        state = self._numpy.bit_generator.state
+        return {
+            "seed": self._seed,
+            "bit_generator": state["bit_generator"],
+            "state": {key: int(value) for key, value in state["state"].items()},
+            "has_uint32": int(state["has_uint32"]),
+            "uinteger": int(state["uinteger"]),
+        }
+
+    def set_state(self, state):
+        """Continue exactly from a position returned by :meth:`get_state`."""
+        if not isinstance(state, dict) or state.get("bit_generator") != "PCG64":
+            raise ValueError("Generator.set_state expects a dict returned by Generator.get_state()")
+        self._seed = int(state["seed"])
+        self._numpy.bit_generator.state = {
+            "bit_generator": "PCG64",
+            "state": dict(state["state"]),
+            "has_uint32": state["has_uint32"],
+            "uinteger": state["uinteger"],
+        }
+        return self
+
+    # -------------------------------------------------------------- arrays
+    def normal(self, size, mean=0.0, std=1.0, dtype=numpy.float32):
+        """Array of normal samples N(mean, std^2)."""
+        return xp.asarray(self._numpy.normal(mean, std, size).astype(dtype, copy=False))
+
+    def uniform(self, size, low=0.0, high=1.0, dtype=numpy.float32):
+        """Array of uniform samples from [low, high)."""
+        return xp.asarray(self._numpy.uniform(low, high, size).astype(dtype, copy=False))
+
+    def random(self, size, dtype=numpy.float32):
+        """Array of uniform samples from [0, 1), drawn directly in ``dtype`` (fast)."""
+        return xp.asarray(self._numpy.random(size, dtype=dtype))
+
+    def integers(self, low, high, size=None):
+        """Array of integers from [low, high)."""
+        return xp.asarray(self._numpy.integers(low, high, size))
+
+    def permutation(self, n):
+        """A random permutation of range(n)."""
+        return xp.asarray(self._numpy.permutation(n))
+
+
+default_generator = Generator(0)
+"""The generator used wherever none is passed."""
+
+
+def manual_seed(seed):
+    """Reset the default generator to ``seed``; returns it."""
+    return default_generator.manual_seed(seed)
+
+
+def _generator(generator):
+    return default_generator if generator is None else generator
+
+
+def _shape_argument(shape):
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def randn(*shape, generator=None, dtype=numpy.float32, requires_grad=False):
+    """Tensor of standard normal samples."""
+    data = _generator(generator).normal(_shape_argument(shape), dtype=dtype)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def rand(*shape, generator=None, dtype=numpy.float32, requires_grad=False):
+    """Tensor of uniform samples from [0, 1)."""
+    data = _generator(generator).uniform(_shape_argument(shape), dtype=dtype)
+    return Tensor(data, requires_grad=requires_grad)
+
+
+def randint(low, high, size, generator=None):
+    """Tensor of int64 samples from [low, high)."""
+    data = _generator(generator).integers(low, high, size).astype(numpy.int64)
+    return Tensor(data)
+
+
+def randperm(n, generator=None):
+    """Tensor holding a random permutation of range(n)."""
+    return Tensor(_generator(generator).permutation(n).astype(numpy.int64))
