@@ -278,7 +278,7 @@ class Abs(Function):
 
 
 class Cast(Function):
-    """a converted to another dtype; the gradient goes back in a's dtype (none for integer results)."""
+    """a converted to another dtype; the gradient goes back in a's dtype (none for integers)."""
 
     @staticmethod
     def forward(ctx, a, dtype):

@@ -52,7 +52,7 @@ def _python_dtype(data):
 
 
 def as_array(data, dtype=None, copy=True):
-    """Convert ``data`` (Tensor, ndarray, number or nested list) to an array with mlplab's dtype rules."""
+    """``data`` (Tensor, ndarray, number or nested list) as an array, by mlplab's dtype rules."""
     dtype = _resolve_dtype(dtype)
     if isinstance(data, Tensor):
         data = data.data
@@ -66,7 +66,8 @@ def as_array(data, dtype=None, copy=True):
         array = xp.asarray(data, dtype=_python_dtype(data))
     else:
         raise TypeError(
-            f"Cannot make a tensor from {type(data).__name__}: use numbers, nested lists or an ndarray"
+            f"Cannot make a tensor from {type(data).__name__}: "
+            "use numbers, nested lists or an ndarray"
         )
     if dtype is not None and array.dtype != dtype:
         return array.astype(dtype)
@@ -191,7 +192,7 @@ class Tensor:
         return self
 
     def astype(self, dtype):
-        """This tensor converted to ``dtype``; the gradient flows back converted to the old dtype."""
+        """This tensor converted to ``dtype``; the gradient flows back in the old dtype."""
         return F.cast(self, dtype)
 
     def float(self):
