@@ -1,0 +1,1 @@
+"""Utilities over a model's parameters: gradient clipping."""
