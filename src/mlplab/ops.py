@@ -143,7 +143,11 @@ class Pow(Function):
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
         if need_a:
-            grad_a = unbroadcast(grad * b * a ** (b - 1), _shape(a))
+            # a^0 has d/da = 0 even at a = 0 (PyTorch's convention), not 0 * 0^-1 = NaN; a zero
+            # base with an exponent below one has an infinite slope, as in PyTorch, not a warning.
+            with xp.errstate(divide="ignore", invalid="ignore"):
+                slope = xp.where(b == 0, 0.0, b * a ** (b - 1))
+            grad_a = unbroadcast(grad * slope, _shape(a))
         if need_b:
             # 0^b with b >= 0 has d/db = 0 (PyTorch's convention), not 0 * log(0) = NaN.
             with xp.errstate(divide="ignore", invalid="ignore"):
