@@ -190,7 +190,13 @@ class MatMul(Function):
                 f"({inner_b})"
             )
         ctx.save_for_backward(a, b)
-        return a @ b
+        try:
+            return a @ b
+        except ValueError as error:  # batch dimensions that do not broadcast
+            raise ValueError(
+                f"matmul: shapes {a_shape} and {b_shape} do not match: the dimensions before the "
+                f"last two must broadcast ({error})"
+            ) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -198,14 +204,15 @@ class MatMul(Function):
         need_a, need_b = ctx.needs_input_grad
         if a.ndim == 2 and b.ndim == 2:  # the common case, without reshaping
             return (grad @ b.T if need_a else None, a.T @ grad if need_b else None)
-        # Promote 1-D operands to matrices as NumPy does, then undo it on the gradients.
+        # Promote 1-D operands to matrices as NumPy does, then undo it on the gradients: a
+        # vector b became a column (output axis -1), a vector a a row (output axis -2).
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = grad
-        if a.ndim == 1:
-            g2 = xp.expand_dims(g2, -2)
         if b.ndim == 1:
-            g2 = xp.expand_dims(g2, -1)
+            g2 = g2[..., None]
+        if a.ndim == 1:
+            g2 = g2[..., None, :]
         grad_a = grad_b = None
         if need_a:
             grad_a = unbroadcast(g2 @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
