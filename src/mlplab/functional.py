@@ -85,7 +85,12 @@ def abs(x):
 
 def cast(x, dtype):
     """x converted to ``dtype``; gradients flow back to float inputs in their own dtype."""
-    return ops.Cast.apply(_tensor(x), dtype=numpy.dtype(dtype))
+    dtype = numpy.dtype(dtype)
+    x = _tensor(x)
+    if dtype.kind != "f":
+        # An integer or bool result has no gradient (as in PyTorch), so it is not recorded.
+        return Tensor._make(x.data.astype(dtype))
+    return ops.Cast.apply(x, dtype=dtype)
 
 
 def maximum(a, b):
