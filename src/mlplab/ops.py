@@ -694,3 +694,252 @@ class Stack(Function):
     @staticmethod
     def backward(ctx, grad):
         return tuple(xp.moveaxis(grad, ctx.axis, 0))
+
+
+# ----------------------------------------------------------------------------- layers and losses
+def _special():
+    """SciPy's special functions for the array module in use (CuPy's own for CuPy arrays)."""
+    if xp.__name__ == "numpy":
+        import scipy.special
+
+        return scipy.special
+    import cupyx.scipy.special
+
+    return cupyx.scipy.special
+
+
+class Linear(Function):
+    """x @ W.T + b, fused for speed:  gx = g @ W,  gW = g.T @ x,  gb = g summed over rows.
+
+    ``x`` has shape (..., in); leading axes are folded into one for the matrix products.
+    """
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+            raise ValueError(
+                f"linear: input of shape {_shape(x)} does not fit a weight of shape "
+                f"{weight.shape}: the input's last dimension must be in_features={weight.shape[1]}"
+            )
+        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+        out = x2 @ weight.T  # BLAS reads the transpose in place: no copy of W
+        if bias is not None:
+            out += bias
+        ctx.save_for_backward(x2, weight)
+        ctx.shape = x.shape
+        return out if x.ndim == 2 else out.reshape(*x.shape[:-1], weight.shape[0])
+
+    @staticmethod
+    def backward(ctx, grad):
+        x2, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        g2 = grad if grad.ndim == 2 else grad.reshape(-1, weight.shape[0])
+        return (
+            (g2 @ weight).reshape(ctx.shape) if need_x else None,
+            g2.T @ x2 if need_w else None,
+            g2.sum(axis=0) if need_b else None,
+        )
+
+
+class ELU(Function):
+    """a where a > 0, else alpha (e^a - 1):  d/da = 1, or out + alpha."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, alpha):
+        positive = a > 0
+        # expm1 of min(a, 0): the exponential is never taken of a large positive number.
+        out = xp.where(positive, a, alpha * xp.expm1(xp.minimum(a, 0)))
+        ctx.save_for_backward(positive, out)
+        ctx.alpha = alpha
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        positive, out = ctx.saved_tensors
+        return xp.where(positive, grad, grad * (out + ctx.alpha))
+
+
+_SQRT_2_OVER_PI = 0.7978845608028654  # sqrt(2 / pi)
+_INV_SQRT_2PI = 0.3989422804014327  # 1 / sqrt(2 pi)
+
+
+class GELU(Function):
+    """x Phi(x) (Phi: the standard normal CDF), or its tanh approximation (``approximate``).
+
+    Exact:  d/dx = Phi(x) + x phi(x).
+    Tanh form:  0.5 x (1 + t),  t = tanh(sqrt(2/pi) (x + 0.044715 x^3)),
+    d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2).
+    """
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, approximate):
+        ctx.save_for_backward(a)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            t = xp.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a**3))
+            return 0.5 * a * (1 + t)
+        return a * _special().ndtr(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            t = xp.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a**3))
+            slope = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * _SQRT_2_OVER_PI * (
+                1 + 3 * 0.044715 * a * a
+            )
+            return grad * slope
+        with xp.errstate(under="ignore"):
+            density = _INV_SQRT_2PI * xp.exp(-0.5 * a * a)
+        return grad * (_special().ndtr(a) + a * density)
+
+
+class Softplus(Function):
+    """log(1 + e^(beta a)) / beta, or a where beta a > threshold:  d/da = sigmoid(beta a)."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, beta, threshold):
+        scaled = a * beta
+        linear = scaled > threshold
+        # e^min(beta a, threshold) never overflows; the linear branch covers the rest.
+        with xp.errstate(under="ignore"):
+            e = xp.exp(xp.minimum(scaled, threshold))
+        ctx.save_for_backward(linear, e)
+        return xp.where(linear, a, xp.log1p(e) / beta)
+
+    @staticmethod
+    def backward(ctx, grad):
+        linear, e = ctx.saved_tensors
+        return xp.where(linear, grad, grad * (e / (1 + e)))
+
+
+class CrossEntropy(Function):
+    """Cross-entropy of logits (M, C) against class indices (M,), per row, log-softmax fused in.
+
+    loss_i = -(1 - s) w[y_i] logp[i, y_i] - (s / C) sum_c w[c] logp[i, c]   (s: label smoothing),
+    and 0 where y_i == ignore_index.  With p = softmax(logits):
+    d loss_i / d logits_i = (1 - s) w[y_i] (p_i - onehot(y_i)) + (s / C) (sum(w) p_i - w).
+    """
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, logits, target, *, weight, ignore_index, label_smoothing):
+        rows = xp.arange(target.shape[0])
+        keep = target != ignore_index
+        safe = xp.where(keep, target, 0)  # ignored rows pick class 0, then get weight 0
+        shifted, _ = _shifted(logits, 1)
+        with xp.errstate(under="ignore"):
+            e = xp.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        log_total = xp.log(total)
+        row_weight = keep.astype(logits.dtype) if weight is None else weight[safe] * keep
+        loss = (label_smoothing - 1) * row_weight * (shifted[rows, safe] - log_total[:, 0])
+        if label_smoothing:
+            log_p = shifted - log_total
+            smooth = log_p.sum(axis=1) if weight is None else log_p @ weight
+            loss -= (label_smoothing / logits.shape[1]) * keep * smooth
+        e /= total  # now softmax(logits), kept for backward
+        ctx.save_for_backward(e, safe, row_weight, keep)
+        ctx.weight = weight
+        ctx.label_smoothing = label_smoothing
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, safe, row_weight, keep = ctx.saved_tensors
+        smoothing = ctx.label_smoothing
+        coef = (1 - smoothing) * row_weight * grad
+        with xp.errstate(under="ignore"):
+            gx = p * coef[:, None]
+            gx[xp.arange(safe.shape[0]), safe] -= coef
+            if smoothing:
+                share = (smoothing / p.shape[1]) * keep * grad
+                weight = ctx.weight
+                total_weight = p.shape[1] if weight is None else weight.sum()
+                gx += p * (share * total_weight)[:, None]
+                gx -= share[:, None] if weight is None else share[:, None] * weight
+        return gx, None
+
+
+class BinaryCrossEntropy(Function):
+    """-w (y log x + (1 - y) log(1 - x)) elementwise, each log clamped at -100 (as PyTorch).
+
+    d/dx = w (x - y) / max(x (1 - x), 1e-12),  d/dy = w (log(1 - x) - log x).
+    """
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, x, y, *, weight):
+        with xp.errstate(divide="ignore"):
+            log_x = xp.maximum(xp.log(x), -100)
+            log_1mx = xp.maximum(xp.log1p(-x), -100)
+        loss = -(y * log_x + (1 - y) * log_1mx)
+        if weight is not None:
+            loss *= weight
+        ctx.save_for_backward(x, y, log_x, log_1mx)
+        ctx.weight = weight
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, log_x, log_1mx = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        if ctx.weight is not None:
+            grad = grad * ctx.weight
+        return (
+            grad * (x - y) / xp.maximum(x * (1 - x), 1e-12) if need_x else None,
+            grad * (log_1mx - log_x) if need_y else None,
+        )
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """BCE of sigmoid(x) against y, from the logit x without overflow, elementwise.
+
+    loss = w ((1 - y) x + (1 + (pw - 1) y) softplus(-x))   (pw: pos_weight), with
+    softplus(-x) = log(1 + e^-|x|) + max(-x, 0).
+    d/dx = w ((1 + (pw - 1) y) sigmoid(x) - pw y),   d/dy = w ((pw - 1) softplus(-x) - x).
+    """
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, x, y, *, weight, pos_weight):
+        with xp.errstate(under="ignore"):
+            e = xp.exp(-xp.abs(x))  # <= 1: never overflows
+        softplus_neg = xp.log1p(e) + xp.maximum(-x, 0)
+        coef = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+        loss = (1 - y) * x + coef * softplus_neg
+        if weight is not None:
+            loss *= weight
+        ctx.save_for_backward(x, y, e, softplus_neg)
+        ctx.weights = (weight, pos_weight)
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y, e, softplus_neg = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        weight, pos_weight = ctx.weights
+        if weight is not None:
+            grad = grad * weight
+        grad_x = grad_y = None
+        if need_x:
+            sigmoid = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+            if pos_weight is None:
+                grad_x = grad * (sigmoid - y)
+            else:
+                grad_x = grad * ((1 + (pos_weight - 1) * y) * sigmoid - pos_weight * y)
+        if need_y:
+            slope = -x if pos_weight is None else (pos_weight - 1) * softplus_neg - x
+            grad_y = grad * slope
+        return grad_x, grad_y
