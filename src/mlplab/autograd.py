@@ -87,48 +87,88 @@ _RELEASED = None  # saved_tensors of a node whose backward pass has freed them
 
 
 # ----------------------------------------------------------------------------- grad mode
-class set_grad_enabled:
-    """Turn the recording of operations on or off, as a call, a context manager or a decorator."""
+class _GradModeGuard:
+    """Set recording to ``mode`` inside a ``with`` block or a decorated function, then restore it.
 
-    def __init__(self, mode):
-        self.previous = _Mode.grad_enabled
-        self.mode = bool(mode)
-        _Mode.grad_enabled = self.mode
+    The mode to restore is read on entry (not when the guard is made), and kept on a stack, so
+    one guard can be made early, entered later, and entered again inside itself.
+    """
+
+    mode = True
+
+    def __init__(self):
+        self._previous = []
 
     def __enter__(self):
+        self._previous.append(_Mode.grad_enabled)
         _Mode.grad_enabled = self.mode
         return self
 
     def __exit__(self, *exc):
-        _Mode.grad_enabled = self.previous
+        _Mode.grad_enabled = self._previous.pop()
         return False
 
     def __call__(self, function):
         mode = self.mode
-        _Mode.grad_enabled = self.previous  # used as a decorator: the switch applies per call
 
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
+            previous = _Mode.grad_enabled
+            _Mode.grad_enabled = mode
+            try:
                 return function(*args, **kwargs)
+            finally:
+                _Mode.grad_enabled = previous
 
         return wrapper
 
 
-class no_grad(set_grad_enabled):
-    """Record nothing inside this block (or decorated function): for evaluation and updates."""
+class no_grad(_GradModeGuard):
+    """Record nothing inside this block (or decorated function): for evaluation and updates.
 
-    def __init__(self):
-        self.previous = _Mode.grad_enabled
-        self.mode = False
+    Works as ``with no_grad():``, ``@no_grad()`` and ``@no_grad``.
+    """
+
+    mode = False
+
+    def __new__(cls, function=None):
+        if function is not None:  # used as a bare decorator
+            return cls()(function)
+        return super().__new__(cls)
 
 
-class enable_grad(set_grad_enabled):
-    """Record operations inside this block even within ``no_grad``."""
+class enable_grad(_GradModeGuard):
+    """Record operations inside this block (or decorated function) even within ``no_grad``."""
 
-    def __init__(self):
-        self.previous = _Mode.grad_enabled
-        self.mode = True
+    mode = True
+
+    def __new__(cls, function=None):
+        if function is not None:  # used as a bare decorator
+            return cls()(function)
+        return super().__new__(cls)
+
+
+class set_grad_enabled(_GradModeGuard):
+    """Turn recording on or off: at once as a call, or for a ``with`` block or decorated function.
+
+    As in PyTorch, ``set_grad_enabled(False)`` switches immediately; used as a context manager or
+    decorator it restores the mode it found when it was made.
+    """
+
+    def __init__(self, mode):
+        super().__init__()
+        self.mode = bool(mode)
+        self._before = _Mode.grad_enabled
+        _Mode.grad_enabled = self.mode
+
+    def __enter__(self):
+        self._previous.append(self._before)
+        _Mode.grad_enabled = self.mode
+        return self
+
+    def __call__(self, function):
+        _Mode.grad_enabled = self._before  # a decorator switches per call, not now
+        return super().__call__(function)
 
 
 def is_grad_enabled():
