@@ -1,0 +1,442 @@
+"""The training loop: epochs of mini-batches, validation every epoch, callbacks around it.
+
+One step is forward, loss, zero_grad, backward, optimizer step -- nothing more. What happens
+around the steps (early stopping, checkpoints, progress, logs) lives in small callback objects
+(:mod:`mlplab.train.callbacks`) that the loop calls at fixed points; the state they and the loop
+share is a :class:`Run`, which is also exactly what a checkpoint stores.
+"""
+
+import contextlib
+import math
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy
+
+import mlplab.random
+from mlplab.autograd import no_grad
+from mlplab.backend import to_numpy, xp
+from mlplab.tensor import as_tensor
+from mlplab.train.checkpoint import load_checkpoint
+from mlplab.train.metrics import RunningMetrics
+
+TASKS = ("classification", "regression")
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The loss became NaN or Inf; the message names the epoch and step and what to change."""
+
+
+@dataclass
+class History:
+    """What a run produced: one record (dict of metrics) per epoch and the loss of every step."""
+
+    records: list = field(default_factory=list)
+    step_losses: list = field(default_factory=list)
+    stop_reason: str | None = None
+
+    def metric(self, name):
+        """The values of metric ``name`` (e.g. ``"val_accuracy"``), one per epoch."""
+        return [record[name] for record in self.records if name in record]
+
+    @property
+    def last(self):
+        """The last epoch's record (an empty dict before the first epoch ends)."""
+        return self.records[-1] if self.records else {}
+
+    def state_dict(self):
+        """The history as checkpoint data (step losses as one float64 array)."""
+        return {
+            "records": [dict(record) for record in self.records],
+            "step_losses": numpy.asarray(self.step_losses, dtype=numpy.float64),
+            "stop_reason": self.stop_reason,
+        }
+
+    def load_state_dict(self, state):
+        """Continue from a history returned by :meth:`state_dict`."""
+        self.records = [dict(record) for record in state["records"]]
+        self.step_losses = [float(value) for value in to_numpy(state["step_losses"])]
+        self.stop_reason = state["stop_reason"]
+
+
+@dataclass
+class Run:
+    """The state of one training run: what callbacks see, and what a checkpoint saves.
+
+    ``epoch`` counts finished epochs (it is also the index of the epoch in progress), ``step``
+    the optimizer steps taken, ``batch`` the batches done in the epoch in progress.
+    ``generators`` names every random generator the run draws from (shuffling, dropout); their
+    states at the start of the epoch in progress let a run stopped mid-epoch resume exactly.
+    """
+
+    model: object
+    loss_fn: object
+    optimizer: object
+    scheduler: object
+    task: str
+    epochs: int
+    generators: dict
+    callbacks: list
+    history: History = field(default_factory=History)
+    epoch: int = 0
+    step: int = 0
+    batch: int = 0
+    epoch_start_states: dict | None = None
+    metrics: RunningMetrics | None = None
+    interrupt_requested: bool = False
+    epoch_seconds: float = 0.0
+    batches_per_epoch: int | None = None
+
+    def __post_init__(self):
+        self.metrics = RunningMetrics(self.task)
+
+    @property
+    def stop_reason(self):
+        """Why training ends before ``epochs``: ``"early-stopping"``, ``"interrupted"`` or None."""
+        return self.history.stop_reason
+
+    def stop(self, reason):
+        """Ask the loop to end after the current step (callbacks call this)."""
+        self.history.stop_reason = reason
+
+    def state_dict(self):
+        """Everything needed to continue this run exactly: the contents of a checkpoint."""
+        return {
+            "epoch": self.epoch,
+            "step": self.step,
+            "batch": self.batch,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+            "generators": {name: gen.get_state() for name, gen in self.generators.items()},
+            "epoch_start_states": self.epoch_start_states,
+            "metrics": self.metrics.state_dict(),
+            "history": self.history.state_dict(),
+            "callbacks": {
+                _state_key(callback): callback.state_dict()
+                for callback in self.callbacks
+                if hasattr(callback, "state_dict")
+            },
+        }
+
+    def load_state_dict(self, state):
+        """Continue from :meth:`state_dict` output (a loaded checkpoint)."""
+        names = set(state["generators"])
+        if names != set(self.generators):
+            raise ValueError(
+                f"The checkpoint holds generators {sorted(names)} but this run draws from "
+                f"{sorted(self.generators)}: resume with the same setup that wrote it"
+            )
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if (state["scheduler"] is None) != (self.scheduler is None):
+            raise ValueError(
+                "The checkpoint and this run differ in having a learning-rate schedule"
+            )
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        for name, generator in self.generators.items():
+            generator.set_state(state["generators"][name])
+        self.epoch, self.step, self.batch = state["epoch"], state["step"], state["batch"]
+        self.epoch_start_states = state["epoch_start_states"]
+        self.metrics.load_state_dict(state["metrics"])
+        self.history.load_state_dict(state["history"])
+        for callback in self.callbacks:
+            if hasattr(callback, "load_state_dict") and _state_key(callback) in state["callbacks"]:
+                callback.load_state_dict(state["callbacks"][_state_key(callback)])
+
+
+def _state_key(callback):
+    """The name a callback's state is stored under in a checkpoint."""
+    return getattr(callback, "state_key", type(callback).__name__)
+
+
+def _notify(run, event, *args):
+    """Call ``event`` on every callback that defines it, in order."""
+    for callback in run.callbacks:
+        method = getattr(callback, event, None)
+        if method is not None:
+            method(run, *args)
+
+
+def fit(
+    model,
+    loss_fn,
+    optimizer,
+    train_loader,
+    val_loader=None,
+    *,
+    epochs,
+    scheduler=None,
+    scheduler_interval="epoch",
+    task="classification",
+    callbacks=(),
+    generators=None,
+    resume_from=None,
+):
+    """Train ``model`` for ``epochs`` passes over ``train_loader``; returns the :class:`History`.
+
+    Parameters
+    ----------
+    model : mlplab.nn.Module
+        Maps a batch of inputs (N, ...) to outputs (N, C) (class scores) or (N, T) (targets).
+    loss_fn : callable
+        ``loss_fn(outputs, targets)`` -> scalar Tensor, e.g. ``nn.CrossEntropyLoss()``.
+    optimizer : mlplab.optim.Optimizer
+        Updates the model's parameters.
+    train_loader, val_loader : iterable of (inputs, targets) Tensor batches
+        Training batches (``len()`` gives batches per epoch); validation batches, measured after
+        every epoch (optional).
+    epochs : int
+        Total number of epochs (a resumed run counts the epochs already done).
+    scheduler : learning-rate scheduler, optional
+        Stepped after every epoch, or after every step with ``scheduler_interval="step"``.
+        ``ReduceLROnPlateau`` receives the validation loss (the training loss without validation).
+    task : {"classification", "regression"}
+        Classification reports accuracy; regression reports MSE and R².
+    callbacks : sequence of objects
+        Each may define ``on_train_begin(run)``, ``on_epoch_begin(run)``,
+        ``on_batch_end(run, loss)``, ``on_epoch_end(run, record)``, ``on_interrupt(run)``,
+        ``on_train_end(run)``, and ``state_dict()``/``load_state_dict()`` for checkpoints.
+        They run in the given order, so a checkpoint callback goes last.
+    generators : dict of str to mlplab.Generator, optional
+        Every generator the run draws from (default: the loader's and the default generator).
+        Checkpoints save their states, which makes resuming exact.
+    resume_from : str or os.PathLike, optional
+        A checkpoint to continue from (see :class:`mlplab.train.callbacks.Checkpoint`).
+
+    Returns
+    -------
+    History
+        ``records``: per epoch ``epoch``, ``step``, ``lr``, ``train_loss``, ``val_loss`` and
+        ``train_accuracy``/``val_accuracy`` or ``train_mse``/``train_r2``/``val_mse``/``val_r2``,
+        ``seconds``; ``step_losses``: the loss of every step; ``stop_reason``.
+
+    Raises
+    ------
+    NonFiniteLossError
+        When a loss is NaN or Inf; the update that would have used it is not applied.
+    """
+    _check_fit_arguments(task, epochs, scheduler_interval)
+    run = Run(
+        model,
+        loss_fn,
+        optimizer,
+        scheduler,
+        task,
+        epochs,
+        generators if generators is not None else _default_generators(train_loader),
+        list(callbacks),
+        batches_per_epoch=len(train_loader) if hasattr(train_loader, "__len__") else None,
+    )
+    if resume_from is not None:
+        run.load_state_dict(load_checkpoint(resume_from))
+    _notify(run, "on_train_begin")
+    with _deferred_interrupt(run):
+        while run.epoch < epochs and run.stop_reason is None:
+            if _train_epoch(run, train_loader, scheduler_interval):
+                _end_epoch(run, val_loader, scheduler_interval)
+    _notify(run, "on_train_end")
+    return run.history
+
+
+def _check_fit_arguments(task, epochs, scheduler_interval):
+    """Reject bad settings before any work."""
+    if task not in TASKS:
+        raise ValueError(f"Unknown task {task!r}: use one of {', '.join(TASKS)}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"Invalid number of epochs: {epochs!r}; use a non-negative integer")
+    if scheduler_interval not in ("epoch", "step"):
+        raise ValueError(f"Invalid scheduler_interval {scheduler_interval!r}: 'epoch' or 'step'")
+
+
+def _default_generators(loader):
+    """The default generator, plus the loader's own one when it has another."""
+    generators = {"default": mlplab.random.default_generator}
+    own = getattr(loader, "generator", None)
+    if own is not None and own is not mlplab.random.default_generator:
+        generators["loader"] = own
+    return generators
+
+
+@contextlib.contextmanager
+def _deferred_interrupt(run):
+    """Turn the first Ctrl-C into a request to stop after the current step; a second one aborts.
+
+    Stopping between steps (never inside an optimizer update) is what lets the checkpoint taken
+    on the way out be resumed exactly.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def request_stop(signum, frame):
+        run.interrupt_requested = True
+        signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _epoch_batches(run, loader):
+    """An iterator over the epoch's batches, positioned after the ``run.batch`` already done.
+
+    A fresh epoch notes every generator's state before the loader draws its permutation. A run
+    resumed mid-epoch rewinds the generators to those states, lets the loader draw the same
+    permutation, skips the batches done, then puts the generators where the checkpoint left them.
+    """
+    if run.batch == 0:
+        run.epoch_start_states = {name: g.get_state() for name, g in run.generators.items()}
+        return iter(loader)
+    current = {name: g.get_state() for name, g in run.generators.items()}
+    for name, generator in run.generators.items():
+        generator.set_state(run.epoch_start_states[name])
+    batches = iter(loader)
+    for _ in range(run.batch):
+        next(batches)
+    for name, generator in run.generators.items():
+        generator.set_state(current[name])
+    return batches
+
+
+def _train_epoch(run, loader, scheduler_interval):
+    """Train on the epoch's remaining batches; False when Ctrl-C ended the epoch early."""
+    started = time.perf_counter()
+    if run.batch == 0:
+        _notify(run, "on_epoch_begin")
+    batches = _epoch_batches(run, loader)
+    run.model.train()
+    for inputs, targets in batches:
+        loss = _train_step(run, inputs, targets)
+        if scheduler_interval == "step" and run.scheduler is not None:
+            run.scheduler.step()
+        _notify(run, "on_batch_end", loss)
+        if run.interrupt_requested:
+            run.stop("interrupted")
+            _notify(run, "on_interrupt")
+            return False
+    run.epoch_seconds = time.perf_counter() - started
+    return True
+
+
+def _train_step(run, inputs, targets):
+    """One update: forward, loss, zero_grad, backward, step; returns the loss as a float."""
+    outputs = run.model(inputs)
+    loss = run.loss_fn(outputs, targets)
+    value = loss.item()
+    if not math.isfinite(value):
+        raise NonFiniteLossError(
+            f"The training loss became {value} at epoch {run.epoch + 1}, step {run.step + 1} "
+            f"(batch {run.batch + 1} of the epoch); training stopped before that update. "
+            "Lower the learning rate, scale or standardise the inputs (and regression targets), "
+            "or clip gradients."
+        )
+    run.optimizer.zero_grad()
+    loss.backward()
+    run.optimizer.step()
+    run.step += 1
+    run.batch += 1
+    run.metrics.update(value, outputs.data, targets.data)
+    run.history.step_losses.append(value)
+    return value
+
+
+def _end_epoch(run, val_loader, scheduler_interval):
+    """Validate, record the epoch, step an epoch schedule, and tell the callbacks."""
+    record = {"epoch": run.epoch + 1, "step": run.step, "lr": _learning_rate(run.optimizer)}
+    record.update({f"train_{name}": value for name, value in run.metrics.compute().items()})
+    if val_loader is not None:
+        results = evaluate(run.model, run.loss_fn, val_loader, task=run.task)
+        if not math.isfinite(results["loss"]):
+            raise NonFiniteLossError(
+                f"The validation loss became {results['loss']} after epoch {run.epoch + 1} "
+                f"(step {run.step}): the weights diverged. Lower the learning rate or scale the "
+                "inputs."
+            )
+        record.update({f"val_{name}": value for name, value in results.items()})
+    record["seconds"] = round(run.epoch_seconds, 3)
+    if scheduler_interval == "epoch" and run.scheduler is not None:
+        _step_epoch_scheduler(run.scheduler, record)
+    run.history.records.append(record)
+    run.epoch += 1
+    run.batch = 0
+    run.epoch_start_states = None
+    run.metrics.reset()
+    _notify(run, "on_epoch_end", record)
+
+
+def _learning_rate(optimizer):
+    """The learning rate of the optimizer's first parameter group."""
+    return float(optimizer.param_groups[0]["lr"])
+
+
+def _step_epoch_scheduler(scheduler, record):
+    """Advance a per-epoch schedule; a plateau schedule watches the validation (or train) loss."""
+    if type(scheduler).__name__ == "ReduceLROnPlateau":
+        scheduler.step(record.get("val_loss", record["train_loss"]))
+    else:
+        scheduler.step()
+
+
+def evaluate(model, loss_fn, loader, task="classification"):
+    """The loss and task metrics of ``model`` over every batch of ``loader``, in eval mode.
+
+    Parameters
+    ----------
+    model, loss_fn
+        As for :func:`fit`.
+    loader : iterable of (inputs, targets) Tensor batches
+    task : {"classification", "regression"}
+
+    Returns
+    -------
+    dict
+        ``loss`` and ``accuracy`` (classification) or ``loss``, ``mse`` and ``r2`` (regression).
+    """
+    if task not in TASKS:
+        raise ValueError(f"Unknown task {task!r}: use one of {', '.join(TASKS)}")
+    totals = RunningMetrics(task)
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            for inputs, targets in loader:
+                outputs = model(inputs)
+                totals.update(loss_fn(outputs, targets).item(), outputs.data, targets.data)
+    finally:
+        model.train(was_training)
+    return totals.compute()
+
+
+def predict(model, inputs, batch_size=1000):
+    """The model's outputs for ``inputs``, computed in eval mode in batches.
+
+    Parameters
+    ----------
+    model : mlplab.nn.Module
+    inputs : array or Tensor, shape (N, ...)
+    batch_size : int
+        Rows per forward pass (bounds memory).
+
+    Returns
+    -------
+    ndarray, shape (N, C) or (N, T)
+    """
+    data = as_tensor(inputs).data
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            parts = [
+                model(as_tensor(data[start : start + batch_size])).data
+                for start in range(0, len(data), batch_size)
+            ]
+    finally:
+        model.train(was_training)
+    return to_numpy(xp.concatenate(parts)) if parts else numpy.zeros((0,))
