@@ -1,0 +1,243 @@
+"""Generated data sets, drawn from an mlplab Generator: the same seed gives the same data.
+
+``linear`` is a regression problem with known answers (its true coefficients are in
+``Dataset.meta``); ``xor``, ``spirals``, ``moons`` and ``circles`` are 2-D classification problems
+that no linear model separates. Each returns a seeded random training/test split.
+"""
+
+import math
+
+import numpy
+
+from mlplab.data.dataset import Dataset
+from mlplab.data.transforms import train_val_split
+from mlplab.random import default_generator
+
+
+def _check(n_samples, noise, test_fraction, minimum=2):
+    """Validate the options every generated set shares."""
+    if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < minimum:
+        raise ValueError(f"Invalid n_samples {n_samples!r}: use an integer >= {minimum}")
+    if not (isinstance(noise, int | float) and noise >= 0 and math.isfinite(noise)):
+        raise ValueError(f"Invalid noise {noise!r}: use a finite number >= 0")
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"Invalid test_fraction {test_fraction!r}: use a number in (0, 1)")
+
+
+def _numpy(array):
+    """A generator's output as a host NumPy array (data sets live in host memory)."""
+    return numpy.asarray(array.get() if hasattr(array, "get") else array)
+
+
+def _class_sizes(n_samples, num_classes):
+    """Split ``n_samples`` into near-equal class sizes."""
+    return [n_samples // num_classes + (k < n_samples % num_classes) for k in range(num_classes)]
+
+
+def _classification(name, x, y, test_fraction, generator, num_classes, meta):
+    """Split and wrap a 2-D classification set."""
+    x_train, y_train, x_test, y_test = train_val_split(x, y, test_fraction, generator)
+    return Dataset(
+        name=name,
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+        task="classification",
+        num_classes=num_classes,
+        feature_shape=(x.shape[1],),
+        class_names=tuple(str(k) for k in range(num_classes)),
+        meta=meta,
+    )
+
+
+def _jitter(points, noise, generator):
+    """Add Gaussian noise of std ``noise`` to every coordinate."""
+    if noise:
+        points = points + _numpy(generator.normal(points.shape, std=noise, dtype=numpy.float64))
+    return points.astype(numpy.float32)
+
+
+def load_linear(
+    generator=None,
+    *,
+    n_samples=1000,
+    coefficients=(2.0, -3.0, 1.5),
+    intercept=1.0,
+    noise=0.05,
+    test_fraction=0.2,
+):
+    """y = a·x1 + b·x2 + c·x3 + d + noise, with x ~ N(0, 1): regression with known parameters.
+
+    Parameters
+    ----------
+    generator : mlplab.random.Generator, optional
+    n_samples : int
+    coefficients : sequence of float
+        One per feature (a, b, c by default).
+    intercept : float
+        d.
+    noise : float
+        Standard deviation of the Gaussian noise added to y.
+    test_fraction : float
+
+    Returns
+    -------
+    Dataset
+        x float32 (N, len(coefficients)), y float32 (N, 1); ``meta["true_parameters"]`` maps
+        a, b, c (the coefficients) and d (the intercept) to their true values.
+    """
+    _check(n_samples, noise, test_fraction)
+    generator = default_generator if generator is None else generator
+    weights = numpy.asarray(coefficients, dtype=numpy.float64)
+    if weights.ndim != 1 or weights.size == 0 or not numpy.isfinite(weights).all():
+        raise ValueError(f"Invalid coefficients {coefficients!r}: use a list of finite numbers")
+    x = _numpy(generator.normal((n_samples, weights.size), dtype=numpy.float64))
+    y = x @ weights + float(intercept)
+    if noise:
+        y = y + _numpy(generator.normal(n_samples, std=noise, dtype=numpy.float64))
+    x, y = x.astype(numpy.float32), y.astype(numpy.float32).reshape(-1, 1)
+    x_train, y_train, x_test, y_test = train_val_split(x, y, test_fraction, generator)
+    # a, b, c, ... for the coefficients and the next letter for the intercept (d for three
+    # features, as in y = a·x1 + b·x2 + c·x3 + d); w1, w2, ... and "bias" past the alphabet.
+    n = weights.size
+    letters = n < 26
+    names = [chr(ord("a") + i) if letters else f"w{i + 1}" for i in range(n)]
+    true = dict(zip(names, weights.tolist(), strict=True))
+    true[chr(ord("a") + n) if letters else "bias"] = float(intercept)
+    return Dataset(
+        name="linear",
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+        task="regression",
+        num_classes=None,
+        feature_shape=(weights.size,),
+        target_names=("y",),
+        meta={
+            "true_parameters": true,
+            "coefficients": weights.tolist(),
+            "intercept": float(intercept),
+            "noise": float(noise),
+            "feature_names": [f"x{i + 1}" for i in range(weights.size)],
+        },
+    )
+
+
+def load_xor(generator=None, *, n_samples=400, noise=0.0, test_fraction=0.2):
+    """Points uniform in [-1, 1]^2, class 1 where exactly one coordinate is positive.
+
+    Parameters
+    ----------
+    generator : mlplab.random.Generator, optional
+    n_samples : int
+    noise : float
+        Std of Gaussian jitter added to the points after labelling (blurs the boundary).
+    test_fraction : float
+
+    Returns
+    -------
+    Dataset
+        x float32 (N, 2), y int64 (N,) in {0, 1}.
+    """
+    _check(n_samples, noise, test_fraction)
+    generator = default_generator if generator is None else generator
+    points = _numpy(generator.uniform((n_samples, 2), -1.0, 1.0, dtype=numpy.float64))
+    labels = ((points[:, 0] > 0) != (points[:, 1] > 0)).astype(numpy.int64)
+    x = _jitter(points, noise, generator)
+    return _classification("xor", x, labels, test_fraction, generator, 2, {"noise": noise})
+
+
+def load_spirals(
+    generator=None, *, n_samples=600, num_classes=2, turns=1.0, noise=0.05, test_fraction=0.2
+):
+    """Interleaved spiral arms, one per class, radius growing from 0 to 1.
+
+    Parameters
+    ----------
+    generator : mlplab.random.Generator, optional
+    n_samples : int
+    num_classes : int
+        Number of arms (classes), at least 2.
+    turns : float
+        Revolutions of each arm.
+    noise : float
+        Std of Gaussian jitter on the coordinates.
+    test_fraction : float
+
+    Returns
+    -------
+    Dataset
+        x float32 (N, 2), y int64 (N,).
+    """
+    _check(n_samples, noise, test_fraction)
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"Invalid num_classes {num_classes!r}: use an integer >= 2")
+    generator = default_generator if generator is None else generator
+    sizes = _class_sizes(n_samples, num_classes)
+    labels = numpy.repeat(numpy.arange(num_classes), sizes)
+    t = _numpy(generator.uniform(n_samples, dtype=numpy.float64))
+    angle = 2 * math.pi * (turns * t + labels / num_classes)
+    points = numpy.stack([t * numpy.cos(angle), t * numpy.sin(angle)], axis=1)
+    x = _jitter(points, noise, generator)
+    meta = {"noise": noise, "turns": turns}
+    return _classification("spirals", x, labels, test_fraction, generator, num_classes, meta)
+
+
+def load_moons(generator=None, *, n_samples=500, noise=0.1, test_fraction=0.2):
+    """Two interleaving half circles (as scikit-learn's ``make_moons``).
+
+    Parameters
+    ----------
+    generator : mlplab.random.Generator, optional
+    n_samples : int
+    noise : float
+        Std of Gaussian jitter on the coordinates.
+    test_fraction : float
+
+    Returns
+    -------
+    Dataset
+        x float32 (N, 2), y int64 (N,) in {0, 1}.
+    """
+    _check(n_samples, noise, test_fraction)
+    generator = default_generator if generator is None else generator
+    labels = numpy.repeat(numpy.arange(2), _class_sizes(n_samples, 2))
+    angle = math.pi * _numpy(generator.uniform(n_samples, dtype=numpy.float64))
+    outer = numpy.stack([numpy.cos(angle), numpy.sin(angle)], axis=1)
+    inner = numpy.stack([1 - numpy.cos(angle), 0.5 - numpy.sin(angle)], axis=1)
+    points = numpy.where(labels[:, None] == 0, outer, inner)
+    x = _jitter(points, noise, generator)
+    return _classification("moons", x, labels, test_fraction, generator, 2, {"noise": noise})
+
+
+def load_circles(generator=None, *, n_samples=500, noise=0.05, factor=0.5, test_fraction=0.2):
+    """A circle of radius 1 (class 0) around a circle of radius ``factor`` (class 1).
+
+    Parameters
+    ----------
+    generator : mlplab.random.Generator, optional
+    n_samples : int
+    noise : float
+        Std of Gaussian jitter on the coordinates.
+    factor : float
+        Inner radius, in (0, 1).
+    test_fraction : float
+
+    Returns
+    -------
+    Dataset
+        x float32 (N, 2), y int64 (N,) in {0, 1}.
+    """
+    _check(n_samples, noise, test_fraction)
+    if not 0.0 < factor < 1.0:
+        raise ValueError(f"Invalid factor {factor!r}: the inner radius must lie in (0, 1)")
+    generator = default_generator if generator is None else generator
+    labels = numpy.repeat(numpy.arange(2), _class_sizes(n_samples, 2))
+    angle = 2 * math.pi * _numpy(generator.uniform(n_samples, dtype=numpy.float64))
+    radius = numpy.where(labels == 0, 1.0, factor)
+    points = radius[:, None] * numpy.stack([numpy.cos(angle), numpy.sin(angle)], axis=1)
+    x = _jitter(points, noise, generator)
+    meta = {"noise": noise, "factor": factor}
+    return _classification("circles", x, labels, test_fraction, generator, 2, meta)
