@@ -109,7 +109,10 @@ def clip(x, min=None, max=None):
     """x limited to [min, max] (either bound may be None); alias ``clamp``."""
     if min is None and max is None:
         raise ValueError("clip() needs at least one of min and max")
-    return ops.Clip.apply(_tensor(x), low=min, high=max)
+    # Bounds are constants (no gradient flows to them, as in PyTorch's clamp).
+    low = min.data if isinstance(min, Tensor) else min
+    high = max.data if isinstance(max, Tensor) else max
+    return ops.Clip.apply(_tensor(x), low=low, high=high)
 
 
 clamp = clip
