@@ -1,5 +1,6 @@
 """mlplab: classic neural networks from first principles on NumPy."""
 
+from mlplab import optim
 from mlplab.autograd import (
     detect_anomaly,
     enable_grad,
@@ -43,6 +44,7 @@ __all__ = [
     "no_grad",
     "ones",
     "ones_like",
+    "optim",
     "rand",
     "randint",
     "randn",
