@@ -171,6 +171,13 @@ class Tensor:
             )
         return self.data.item()
 
+    def __array__(self, dtype=None, copy=None):
+        """The data for NumPy functions (``np.asarray(t)``), in host memory."""
+        array = to_numpy(self.data)
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
+
     def tolist(self):
         """The data as (nested) Python lists."""
         return self.data.tolist()
