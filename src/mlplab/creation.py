@@ -3,7 +3,7 @@
 import numpy
 
 from mlplab.backend import xp
-from mlplab.tensor import Tensor, _resolve_dtype
+from mlplab.tensor import Tensor, _resolve_dtype, as_array
 
 
 def _shape_argument(shape):
@@ -29,10 +29,13 @@ def ones(*shape, dtype=None, requires_grad=False):
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False):
-    """Tensor of ``shape`` filled with ``fill_value``."""
-    data = xp.full(
-        tuple(shape) if isinstance(shape, list) else shape, fill_value, _float_default(dtype)
-    )
+    """Tensor of ``shape`` filled with ``fill_value``, of the dtype ``tensor(fill_value)`` has.
+
+    As in PyTorch, ``full((2,), 1.5)`` is float32, ``full((2,), 7)`` int64, ``full((2,), True)``
+    bool, unless ``dtype`` says otherwise.
+    """
+    dtype = as_array(fill_value, copy=False).dtype if dtype is None else _resolve_dtype(dtype)
+    data = xp.full(tuple(shape) if isinstance(shape, list) else shape, fill_value, dtype)
     return Tensor(data, requires_grad=requires_grad)
 
 
