@@ -1,6 +1,6 @@
 """mlplab: classic neural networks from first principles on NumPy."""
 
-from mlplab import optim
+from mlplab import nn, optim
 from mlplab.autograd import (
     detect_anomaly,
     enable_grad,
@@ -14,6 +14,7 @@ from mlplab.autograd import (
 from mlplab.creation import arange, eye, full, ones, ones_like, zeros, zeros_like
 from mlplab.functional import cat, concatenate, maximum, minimum, stack, where
 from mlplab.gradcheck import GradcheckError, gradcheck
+from mlplab.io import ModelFileError, load, save
 from mlplab.random import Generator, default_generator, manual_seed, rand, randint, randn, randperm
 from mlplab.tensor import Tensor, as_tensor, from_numpy, tensor
 
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Generator",
     "GradcheckError",
+    "ModelFileError",
     "Tensor",
     "__version__",
     "arange",
@@ -38,9 +40,11 @@ __all__ = [
     "gradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "load",
     "manual_seed",
     "maximum",
     "minimum",
+    "nn",
     "no_grad",
     "ones",
     "ones_like",
@@ -49,6 +53,7 @@ __all__ = [
     "randint",
     "randn",
     "randperm",
+    "save",
     "set_detect_anomaly",
     "set_grad_enabled",
     "stack",

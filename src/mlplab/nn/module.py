@@ -1,0 +1,365 @@
+"""Module and Parameter: parameters and submodules registered by attribute assignment.
+
+A :class:`Module` keeps its parameters and submodules in two ordered dicts, filled by
+``__setattr__``; every traversal (``named_parameters``, ``state_dict``, ``modules``) walks those
+dicts, so names are dotted paths such as ``"0.weight"``. Built-in layers register themselves in
+:data:`LAYERS` so that a model can be rebuilt from its config (:func:`layer_spec`,
+:func:`build_layer`) without running any code from a file.
+"""
+
+import contextlib
+import math
+from collections import namedtuple
+
+import numpy
+
+from mlplab.backend import xp
+from mlplab.tensor import Tensor, as_array
+
+
+class Parameter(Tensor):
+    """A module's learnable state: a tensor that requires grad and is registered on assignment.
+
+    Parameters
+    ----------
+    data : Tensor or array_like
+        Initial value; an array is used as is (not copied), as ``torch.nn.Parameter`` does.
+    requires_grad : bool
+        False for a frozen parameter.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad=True):
+        self.data = as_array(data, copy=False)
+        self.grad = None
+        self.requires_grad = False
+        self._ctx = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def __repr__(self):
+        return f"Parameter containing:\n{super().__repr__()}"
+
+
+ParameterCount = namedtuple("ParameterCount", ["trainable", "frozen", "total"])
+"""Number of scalar parameters that require grad, that do not, and both."""
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+"""What ``load_state_dict(strict=False)`` left out: names the model has and the dict lacks, and
+names the dict has and the model lacks."""
+
+
+class Module:
+    """Base class of every layer and model: subclasses set attributes in ``__init__`` and define
+    ``forward``."""
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+
+    # ----------------------------------------------------------------- registration
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"cannot assign {name!r} before Module.__init__() is called: call "
+                "super().__init__() first in your __init__"
+            )
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        self.__dict__.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        # Only called when normal lookup fails: parameters and submodules live in the dicts.
+        registry = self.__dict__
+        if name in registry.get("_parameters", {}):
+            return registry["_parameters"][name]
+        if name in registry.get("_modules", {}):
+            return registry["_modules"][name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name):
+        if name in self._parameters:
+            del self._parameters[name]
+        elif name in self._modules:
+            del self._modules[name]
+        else:
+            object.__delattr__(self, name)
+
+    def __dir__(self):
+        return [*super().__dir__(), *self._parameters, *self._modules]
+
+    # ----------------------------------------------------------------- calling
+    def forward(self, *args, **kwargs):
+        """Compute the module's output; every subclass defines it."""
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ----------------------------------------------------------------- traversal
+    def named_children(self):
+        """Yield (name, submodule) for each direct submodule, in registration order."""
+        yield from self._modules.items()
+
+    def children(self):
+        """Yield each direct submodule."""
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix=""):
+        """Yield (dotted name, module) for this module and all below it, each module once."""
+        seen = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            below = [
+                (f"{name}.{child_name}" if name else child_name, child)
+                for child_name, child in module._modules.items()
+            ]
+            stack.extend(reversed(below))
+
+    def modules(self):
+        """Yield this module and every module below it."""
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix="", recurse=True):
+        """Yield (dotted name, parameter); a parameter shared by two modules comes once."""
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for module_name, module in modules:
+            for name, parameter in module._parameters.items():
+                if id(parameter) in seen:
+                    continue
+                seen.add(id(parameter))
+                yield (f"{module_name}.{name}" if module_name else name), parameter
+
+    def parameters(self, recurse=True):
+        """Yield every parameter (each once), in registration order."""
+        for _, parameter in self.named_parameters(recurse=recurse):
+            yield parameter
+
+    # ----------------------------------------------------------------- modes and gradients
+    def train(self, mode=True):
+        """Set training mode (dropout active) on this module and all below it; returns self."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self):
+        """Set evaluation mode (dropout off); returns self."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none=True):
+        """Clear every parameter's gradient (None by default, or zeros in place)."""
+        for parameter in self.parameters():
+            if parameter.grad is None:
+                continue
+            if set_to_none:
+                parameter.grad = None
+            else:
+                parameter.grad[...] = 0
+
+    def requires_grad_(self, requires_grad=True):
+        """Freeze (False) or unfreeze (True) every parameter; returns self."""
+        for parameter in self.parameters():
+            parameter.requires_grad_(requires_grad)
+        return self
+
+    def parameter_count(self):
+        """Number of scalar parameters: a ParameterCount(trainable, frozen, total)."""
+        trainable = frozen = 0
+        for parameter in self.parameters():
+            if parameter.requires_grad:
+                trainable += parameter.numel()
+            else:
+                frozen += parameter.numel()
+        return ParameterCount(trainable, frozen, trainable + frozen)
+
+    def summary(self):
+        """A table of each parameter's shape and count, with trainable and frozen totals."""
+        rows = [
+            (name, "x".join(map(str, p.shape)) or "scalar", p.numel(), p.requires_grad)
+            for name, p in self.named_parameters()
+        ]
+        width = max([len("parameter")] + [len(row[0]) for row in rows])
+        lines = [f"{'parameter':<{width}}  {'shape':>12}  {'count':>10}  trainable"]
+        for name, shape, count, trainable in rows:
+            lines.append(
+                f"{name:<{width}}  {shape:>12}  {count:>10,}  {'yes' if trainable else 'no'}"
+            )
+        count = self.parameter_count()
+        lines.append(
+            f"total {count.total:,} parameters: {count.trainable:,} trainable, "
+            f"{count.frozen:,} frozen"
+        )
+        return "\n".join(lines)
+
+    # ----------------------------------------------------------------- state
+    def state_dict(self):
+        """Every parameter by dotted name, as tensors sharing the parameters' memory."""
+        return {name: parameter.detach() for name, parameter in self.named_parameters()}
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy values into the parameters (in place), checking every name and shape first.
+
+        Parameters
+        ----------
+        state_dict : dict of str -> Tensor or array
+            As returned by :meth:`state_dict`.
+        strict : bool
+            When True, a name the model lacks or a parameter the dict lacks is an error.
+
+        Returns
+        -------
+        IncompatibleKeys(missing_keys, unexpected_keys); nothing is changed if an error is raised.
+        """
+        own = dict(self.named_parameters())
+        missing = [name for name in own if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in own]
+        values = {name: as_array(value, copy=False) for name, value in state_dict.items()}
+        problems = [
+            f"{name}: shape {values[name].shape} in the state dict, {own[name].shape} in the model"
+            for name in own
+            if name in values and values[name].shape != own[name].shape
+        ]
+        if strict:
+            problems += [f"{name}: missing from the state dict" for name in missing]
+            problems += [
+                f"{name}: unexpected (the model has no such parameter)" for name in unexpected
+            ]
+        if problems:
+            raise RuntimeError(
+                f"Error loading the state dict into {type(self).__name__}:\n  "
+                + "\n  ".join(problems)
+            )
+        for name, parameter in own.items():
+            if name in values:
+                parameter.data[...] = values[name]
+        return IncompatibleKeys(missing, unexpected)
+
+    # ----------------------------------------------------------------- config
+    @classmethod
+    def from_config(cls, config):
+        """Build the module from the dict :meth:`get_config` returned."""
+        return cls(**config)
+
+    # ----------------------------------------------------------------- printing
+    def extra_repr(self):
+        """The settings shown inside this module's repr, e.g. ``in_features=2, out_features=3``."""
+        return ""
+
+    def __repr__(self):
+        lines = [f"({name}): {_indent(repr(module))}" for name, module in self._modules.items()]
+        extra = self.extra_repr()
+        if not lines:
+            return f"{type(self).__name__}({extra})"
+        body = "\n  ".join(([extra] if extra else []) + lines)
+        return f"{type(self).__name__}(\n  {body}\n)"
+
+
+def _indent(text):
+    """Indent every line after the first by two spaces (nested modules in a repr)."""
+    return text.replace("\n", "\n  ")
+
+
+# ----------------------------------------------------------------------------- registry
+LAYERS = {}
+"""Built-in layer classes by name: the only classes a model file may name."""
+
+
+def register_layer(cls):
+    """Class decorator: make a built-in layer rebuildable from its config by name."""
+    LAYERS[cls.__name__] = cls
+    return cls
+
+
+def layer_spec(module):
+    """The JSON-ready description {"class": name, "config": {...}} of a built-in layer."""
+    name = type(module).__name__
+    if LAYERS.get(name) is not type(module):
+        raise TypeError(
+            f"{name} is not one of mlplab's built-in layers ({', '.join(sorted(LAYERS))}), so it "
+            "cannot be described by a config; save its state_dict() and rebuild the model in code"
+        )
+    return {"class": name, "config": module.get_config()}
+
+
+def build_layer(spec):
+    """Build a built-in layer from a description made by :func:`layer_spec`."""
+    if not isinstance(spec, dict) or set(spec) != {"class", "config"}:
+        raise ValueError(
+            f"A layer description must be {{'class': ..., 'config': ...}}, got {spec!r}"
+        )
+    cls = LAYERS.get(spec["class"]) if isinstance(spec["class"], str) else None
+    if cls is None:
+        raise ValueError(
+            f"Unknown layer class {spec['class']!r}; known: {', '.join(sorted(LAYERS))}"
+        )
+    if not isinstance(spec["config"], dict):
+        raise ValueError(f"The config of {spec['class']} must be a dict, got {spec['config']!r}")
+    return cls.from_config(spec["config"])
+
+
+# ----------------------------------------------------------------------------- creating state
+class _InitMode:
+    """Whether new layers initialise their parameters (off while a file is being loaded)."""
+
+    enabled = True
+
+
+@contextlib.contextmanager
+def deferred_init():
+    """Inside this block, layers get placeholder parameters (no memory) and no initialisation.
+
+    Used by :func:`mlplab.load`: the architecture named in a file is built without touching
+    memory, its shapes are checked against the file's tensors, and then the tensors are put in.
+    """
+    previous = _InitMode.enabled
+    _InitMode.enabled = False
+    try:
+        yield
+    finally:
+        _InitMode.enabled = previous
+
+
+def init_enabled():
+    """False inside :func:`deferred_init`."""
+    return _InitMode.enabled
+
+
+def new_parameter(shape, dtype):
+    """An uninitialised parameter of ``shape``; a zero-memory placeholder inside deferred_init."""
+    if _InitMode.enabled:
+        return Parameter(xp.empty(shape, dtype=dtype))
+    return Parameter(xp.broadcast_to(xp.zeros((), dtype=dtype), shape))
+
+
+def check_number(owner, name, value):
+    """``value`` if it is a finite int or float, else a ValueError naming the setting."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
+    return value
+
+
+def check_dtype(dtype):
+    """``dtype`` as a floating NumPy dtype, or a ValueError naming it."""
+    try:
+        resolved = numpy.dtype(dtype)
+    except TypeError as error:
+        raise ValueError(f"Unknown dtype {dtype!r}; use 'float32' or 'float64'") from error
+    if resolved not in (numpy.float32, numpy.float64):
+        raise ValueError(f"Invalid dtype {dtype!r} for parameters; use 'float32' or 'float64'")
+    return resolved
