@@ -5,20 +5,19 @@ The file is a plain safetensors file. Its string metadata holds ``format`` ("mlp
 class name and constructor arguments, see :func:`mlplab.nn.module.layer_spec`), ``metadata``
 (the caller's JSON) and ``sha256`` (a checksum of the tensors). Loading parses the header,
 checks everything, builds the architecture from the registry of built-in layers only, and puts
-the tensors in: no pickle, no code from the file is ever run. Writes are atomic.
+the tensors in: no pickle, no code from the file is ever run. Writes are atomic
+(:func:`mlplab.utils.atomic_write_bytes`).
 """
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 
 import numpy
 import safetensors.numpy
 
 from mlplab.backend import to_numpy, xp
 from mlplab.nn.module import build_layer, deferred_init, layer_spec
+from mlplab.utils import atomic_write_bytes
 
 FORMAT = "mlplab"
 FORMAT_VERSION = 1
@@ -32,59 +31,13 @@ class ModelFileError(ValueError):
 
 
 # ----------------------------------------------------------------------------- writing
-def write_atomic(path, data):
-    """Write ``data`` (bytes) to ``path`` so that a crash leaves the old file or the new one.
-
-    The bytes go to a temporary file in the same folder, which is flushed and fsynced and then
-    renamed over ``path`` (``os.replace`` is atomic); on any error the temporary file is removed.
-    """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(
-        dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
-    )
-    try:
-        os.fchmod(descriptor, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual mode
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    _fsync_directory(directory)
-
-
-def _current_umask():
-    """The process's umask (reading it means setting it, so it is set back at once)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
-
-
-def _fsync_directory(directory):
-    """Make the rename durable: fsync the folder's entry list (POSIX only)."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def _checksum(tensors):
     """SHA-256 over every tensor's name, dtype, shape and bytes, in name order."""
     digest = hashlib.sha256()
     for name in sorted(tensors):
         array = tensors[name]
         digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
-        digest.update(numpy.ascontiguousarray(array).tobytes())
+        digest.update(numpy.ascontiguousarray(array).data)
     return digest.hexdigest()
 
 
@@ -131,7 +84,7 @@ def save(model, path, *, metadata=None):
         "metadata": user,
         "sha256": _checksum(tensors),
     }
-    write_atomic(path, safetensors.numpy.save(tensors, metadata=header))
+    atomic_write_bytes(path, safetensors.numpy.save(tensors, metadata=header))
 
 
 # ----------------------------------------------------------------------------- reading
