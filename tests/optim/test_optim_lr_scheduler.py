@@ -1,0 +1,309 @@
+"""Tests of the learning-rate schedules: PyTorch's rate sequences, resuming, the string specs."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import mlplab
+from mlplab import optim
+from mlplab.optim import lr_scheduler
+
+EPOCHS = 100
+BASE_LRS = (0.1, 0.05)
+
+
+def _lambda(epoch):
+    return 0.9**epoch / (1 + epoch)
+
+
+def _lambda_other(epoch):
+    return 1.0 + math.sin(epoch)
+
+
+# (name, arguments): the same call builds the mlplab and the torch scheduler.
+CASES = [
+    ("ConstantLR", {}),
+    ("ConstantLR", {"factor": 0.5, "total_iters": 10}),
+    ("StepLR", {"step_size": 10, "gamma": 0.5}),
+    ("StepLR", {"step_size": 3}),
+    ("MultiStepLR", {"milestones": [10, 20, 20, 50], "gamma": 0.3}),
+    ("ExponentialLR", {"gamma": 0.95}),
+    ("CosineAnnealingLR", {"T_max": 30, "eta_min": 0.001}),
+    ("CosineAnnealingLR", {"T_max": 100}),
+    ("LinearLR", {}),
+    ("LinearLR", {"start_factor": 0.1, "end_factor": 0.5, "total_iters": 20}),
+    ("LambdaLR", {"lr_lambda": _lambda}),
+    ("LambdaLR", {"lr_lambda": [_lambda, _lambda_other]}),
+    ("OneCycleLR", {"max_lr": 0.5, "total_steps": 100}),
+    ("OneCycleLR", {"max_lr": [0.5, 0.2], "epochs": 10, "steps_per_epoch": 10, "pct_start": 0.25}),
+    ("OneCycleLR", {"max_lr": 0.5, "total_steps": 100, "three_phase": True}),
+    ("OneCycleLR", {"max_lr": 0.5, "total_steps": 120, "anneal_strategy": "linear"}),
+]
+
+
+def _optimizers(kind="SGD"):
+    settings = {"momentum": 0.9} if kind == "SGD" else {}
+    ours = getattr(optim, kind)(
+        [{"params": [mlplab.tensor([1.0], requires_grad=True)], "lr": lr} for lr in BASE_LRS],
+        **settings,
+    )
+    theirs = getattr(torch.optim, kind)(
+        [{"params": [torch.zeros(1, requires_grad=True)], "lr": lr} for lr in BASE_LRS],
+        **settings,
+    )
+    return ours, theirs
+
+
+def _momenta(optimizer):
+    return [g["betas"][0] if "betas" in g else g["momentum"] for g in optimizer.param_groups]
+
+
+def _sequence(scheduler, optimizer, steps=EPOCHS):
+    lrs = [[g["lr"] for g in optimizer.param_groups]]
+    momenta = [_momenta(optimizer)]
+    for _ in range(steps):
+        optimizer.step()
+        scheduler.step()
+        lrs.append([g["lr"] for g in optimizer.param_groups])
+        momenta.append(_momenta(optimizer))
+        assert scheduler.get_last_lr() == lrs[-1]
+    return np.array(lrs), np.array(momenta)
+
+
+@pytest.mark.parametrize("kind", ["SGD", "Adam"])
+@pytest.mark.parametrize(("name", "kwargs"), CASES, ids=[f"{n}-{k}" for n, k in CASES])
+def test_rate_sequence_matches_torch(name, kwargs, kind):
+    ours_opt, theirs_opt = _optimizers(kind)
+    ours = getattr(lr_scheduler, name)(ours_opt, **kwargs)
+    theirs = getattr(torch.optim.lr_scheduler, name)(theirs_opt, **kwargs)
+    our_lrs, our_momenta = _sequence(ours, ours_opt)
+    their_lrs, their_momenta = _sequence(theirs, theirs_opt)
+    assert np.max(np.abs(our_lrs - their_lrs)) <= 1e-12
+    assert np.max(np.abs(our_momenta - their_momenta)) <= 1e-12
+    assert ours.last_epoch == theirs.last_epoch == EPOCHS
+
+
+def _sequential(module, optimizer, kind):
+    """The same SequentialLR built from ``module`` (mlplab's or torch's scheduler module)."""
+    if kind == "warmup-cosine":
+        parts = [
+            module.LinearLR(optimizer, start_factor=0.1, total_iters=5),
+            module.CosineAnnealingLR(optimizer, T_max=30),
+        ]
+        return module.SequentialLR(optimizer, parts, milestones=[5])
+    parts = [
+        module.ConstantLR(optimizer, factor=0.5, total_iters=3),
+        module.ExponentialLR(optimizer, gamma=0.9),
+        module.StepLR(optimizer, step_size=7, gamma=0.5),
+    ]
+    return module.SequentialLR(optimizer, parts, milestones=[10, 40])
+
+
+@pytest.mark.parametrize("kind", ["warmup-cosine", "three-parts"])
+def test_sequential_matches_torch(kind):
+    ours_opt, theirs_opt = _optimizers()
+    our_lrs, _ = _sequence(_sequential(lr_scheduler, ours_opt, kind), ours_opt)
+    their_lrs, _ = _sequence(_sequential(torch.optim.lr_scheduler, theirs_opt, kind), theirs_opt)
+    assert np.max(np.abs(our_lrs - their_lrs)) <= 1e-12
+
+
+def _metrics():
+    rng = np.random.default_rng(0)
+    return 1.0 / np.arange(1, EPOCHS + 1) ** 0.3 + 0.05 * rng.standard_normal(EPOCHS)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"patience": 2, "factor": 0.5, "cooldown": 3},
+        {"mode": "max", "patience": 1, "threshold": 0.01, "threshold_mode": "abs"},
+        {"patience": 0, "factor": 0.5, "min_lr": [0.01, 0.02]},
+    ],
+)
+def test_reduce_on_plateau_matches_torch(kwargs):
+    ours_opt, theirs_opt = _optimizers()
+    ours = lr_scheduler.ReduceLROnPlateau(ours_opt, **kwargs)
+    theirs = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs_opt, **kwargs)
+    for metric in _metrics():
+        ours.step(metric)
+        theirs.step(metric)
+        assert ours.get_last_lr() == theirs.get_last_lr()
+        assert ours.num_bad_epochs == theirs.num_bad_epochs
+    assert ours.get_last_lr() != list(BASE_LRS)
+
+
+def _builders():
+    """Scheduler builders for the resume test, each taking an optimizer."""
+    return {
+        "step": lambda o: lr_scheduler.StepLR(o, 7, 0.5),
+        "cosine": lambda o: lr_scheduler.CosineAnnealingLR(o, 30),
+        "onecycle": lambda o: lr_scheduler.OneCycleLR(o, 0.5, total_steps=EPOCHS),
+        "lambda": lambda o: lr_scheduler.LambdaLR(o, _lambda),
+        "sequential": lambda o: _sequential(lr_scheduler, o, "three-parts"),
+        "spec": lambda o: lr_scheduler.from_string("warmup:5+cosine", o, epochs=EPOCHS),
+    }
+
+
+@pytest.mark.parametrize("which", list(_builders()))
+def test_resume_mid_run_continues_exactly(which):
+    build = _builders()[which]
+    optimizer, _ = _optimizers()
+    straight, straight_momenta = _sequence(build(optimizer), optimizer)
+
+    optimizer, _ = _optimizers()
+    scheduler = build(optimizer)
+    _sequence(scheduler, optimizer, steps=40)
+    saved_optimizer, saved_scheduler = optimizer.state_dict(), scheduler.state_dict()
+
+    fresh, _ = _optimizers()
+    resumed_scheduler = build(fresh)
+    resumed_scheduler.load_state_dict(saved_scheduler)
+    fresh.load_state_dict(saved_optimizer)
+    rest, rest_momenta = _sequence(resumed_scheduler, fresh, steps=EPOCHS - 40)
+    assert np.array_equal(rest, straight[40:])
+    assert np.array_equal(rest_momenta, straight_momenta[40:])
+
+
+def test_resume_plateau_continues_exactly():
+    optimizer, _ = _optimizers()
+    scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, patience=2, cooldown=1)
+    straight = []
+    for metric in _metrics():
+        scheduler.step(metric)
+        straight.append(scheduler.get_last_lr())
+    optimizer, _ = _optimizers()
+    scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, patience=2, cooldown=1)
+    for metric in _metrics()[:50]:
+        scheduler.step(metric)
+    saved = scheduler.state_dict()
+    fresh, _ = _optimizers()
+    resumed = lr_scheduler.ReduceLROnPlateau(fresh, patience=2, cooldown=1)
+    resumed.load_state_dict(saved)
+    rest = []
+    for metric in _metrics()[50:]:
+        resumed.step(metric)
+        rest.append(resumed.get_last_lr())
+    assert rest == straight[50:]
+
+
+def test_loading_another_schedulers_state_is_an_error():
+    optimizer, _ = _optimizers()
+    state = lr_scheduler.StepLR(optimizer, 5).state_dict()
+    with pytest.raises(ValueError, match=r"not a state dict of CosineAnnealingLR.*T_max"):
+        lr_scheduler.CosineAnnealingLR(optimizer, 10).load_state_dict(state)
+
+
+def test_lr_at_is_the_closed_form():
+    optimizer, _ = _optimizers()
+    scheduler = lr_scheduler.CosineAnnealingLR(optimizer, T_max=10, eta_min=0.01)
+    assert scheduler.lr_at(10) == [0.01, 0.01]
+    assert scheduler.lr_at(5) == pytest.approx([0.055, 0.03])
+    assert scheduler.last_epoch == 0  # asking does not step
+
+
+# ------------------------------------------------------------------------- from_string
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("constant", lambda o: lr_scheduler.ConstantLR(o, factor=1.0, total_iters=0)),
+        ("constant:0.5:3", lambda o: lr_scheduler.ConstantLR(o, factor=0.5, total_iters=3)),
+        ("step:10:0.5", lambda o: lr_scheduler.StepLR(o, 10, 0.5)),
+        ("step:10", lambda o: lr_scheduler.StepLR(o, 10, 0.1)),
+        ("multistep:10,20:0.1", lambda o: lr_scheduler.MultiStepLR(o, [10, 20], 0.1)),
+        ("exp:0.95", lambda o: lr_scheduler.ExponentialLR(o, 0.95)),
+        ("cosine:30", lambda o: lr_scheduler.CosineAnnealingLR(o, 30)),
+        ("cosine", lambda o: lr_scheduler.CosineAnnealingLR(o, 60)),
+        ("cosine:30:0.001", lambda o: lr_scheduler.CosineAnnealingLR(o, 30, 0.001)),
+        ("linear:0.1:1:10", lambda o: lr_scheduler.LinearLR(o, 0.1, 1.0, 10)),
+        ("onecycle:0.1", lambda o: lr_scheduler.OneCycleLR(o, 0.1, total_steps=60)),
+        (
+            "warmup:5+cosine:30",
+            lambda o: lr_scheduler.SequentialLR(
+                o,
+                [lr_scheduler.LinearLR(o, 1 / 6, 1.0, 5), lr_scheduler.CosineAnnealingLR(o, 30)],
+                [5],
+            ),
+        ),
+        (
+            "Warmup:5 + cosine",
+            lambda o: lr_scheduler.SequentialLR(
+                o,
+                [lr_scheduler.LinearLR(o, 1 / 6, 1.0, 5), lr_scheduler.CosineAnnealingLR(o, 55)],
+                [5],
+            ),
+        ),
+    ],
+)
+def test_from_string_builds_the_named_schedule(spec, expected):
+    ours_opt, _ = _optimizers()
+    ours = lr_scheduler.from_string(spec, ours_opt, epochs=60)
+    reference_opt, _ = _optimizers()
+    reference = expected(reference_opt)
+    assert type(ours) is type(reference)
+    ours_lrs, _ = _sequence(ours, ours_opt, steps=60)
+    reference_lrs, _ = _sequence(reference, reference_opt, steps=60)
+    assert np.array_equal(ours_lrs, reference_lrs)
+
+
+def test_warmup_ramps_linearly_to_the_base_rate():
+    optimizer, _ = _optimizers()
+    lrs, _ = _sequence(lr_scheduler.from_string("warmup:4+constant", optimizer), optimizer, 6)
+    assert lrs[:, 0] == pytest.approx([0.02, 0.04, 0.06, 0.08, 0.1, 0.1, 0.1])
+
+
+def test_onecycle_spec_is_stepped_per_batch_with_steps_per_epoch():
+    optimizer, _ = _optimizers()
+    scheduler = lr_scheduler.from_string("onecycle:0.1:0.2", optimizer, epochs=3, steps_per_epoch=7)
+    assert scheduler.total_steps == 21
+    assert scheduler.phases[0][0] == pytest.approx(0.2 * 21 - 1)
+
+
+def test_plateau_spec():
+    optimizer, _ = _optimizers()
+    scheduler = lr_scheduler.from_string("plateau:3:0.5", optimizer)
+    assert isinstance(scheduler, lr_scheduler.ReduceLROnPlateau)
+    assert (scheduler.patience, scheduler.factor) == (3, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("", "expected a spec such as"),
+        ("linear", r"3 values after 'linear'.*linear:START_FACTOR:END_FACTOR:EPOCHS"),
+        ("sgdr:10", "unknown schedule 'sgdr'; expected one of constant, step"),
+        ("step", r"1 to 2 values after 'step', got 0.*expected step:STEP_SIZE\[:GAMMA\]"),
+        ("step:ten:0.5", "STEP_SIZE must be an integer, got 'ten'"),
+        ("step:10:half", "GAMMA must be a number, got 'half'"),
+        ("step:10:0.5:3", "1 to 2 values after 'step', got 3"),
+        ("multistep:10,x", "milestones must be integers, got '10,x'"),
+        ("exp", r"1 values after 'exp', got 0.*expected exp:GAMMA"),
+        ("cosine", "T_MAX is needed when the number of epochs is not given"),
+        ("step:10+cosine:5", "needs a length in epochs"),
+        ("onecycle:0.1+cosine:5", "cannot be combined"),
+        ("onecycle:0.1", "the number of epochs is needed"),
+        ("step:0", r"step_size >= 1, but got 0.*in 'step:0'"),
+        ("constant:2:3", "between 0 and 1"),
+        ("warmup:0", "EPOCHS must be at least 1"),
+        ("constant:0.5", "0 or 2 values after 'constant'"),
+    ],
+)
+def test_malformed_spec_is_a_clear_error(spec, message):
+    optimizer, _ = _optimizers()
+    with pytest.raises(ValueError, match=message):
+        lr_scheduler.from_string(spec, optimizer)
+
+
+def test_failed_spec_leaves_the_optimizer_alone():
+    optimizer, _ = _optimizers()
+    before = [dict(g) for g in optimizer.param_groups]
+    with pytest.raises(ValueError):
+        lr_scheduler.from_string("warmup:5+step:bad", optimizer)
+    assert optimizer.param_groups == before
+
+
+def test_scheduler_needs_an_optimizer():
+    with pytest.raises(TypeError, match="is not an Optimizer"):
+        lr_scheduler.StepLR(object(), 5)
