@@ -126,7 +126,7 @@ def load_linear(
 
 
 def load_xor(generator=None, *, n_samples=400, noise=0.0, test_fraction=0.2):
-    """Points uniform in [-1, 1]^2, class 1 where exactly one coordinate is positive.
+    """Points uniform in [-1, 1]^2, class 1 where exactly one coordinate is positive (balanced).
 
     Parameters
     ----------
@@ -143,8 +143,12 @@ def load_xor(generator=None, *, n_samples=400, noise=0.0, test_fraction=0.2):
     """
     _check(n_samples, noise, test_fraction)
     generator = default_generator if generator is None else generator
-    points = _numpy(generator.uniform((n_samples, 2), -1.0, 1.0, dtype=numpy.float64))
-    labels = ((points[:, 0] > 0) != (points[:, 1] > 0)).astype(numpy.int64)
+    # Balanced by construction: class 0 in the quadrants where the signs agree, class 1 where
+    # they differ, each point's first sign drawn at random.
+    labels = numpy.repeat(numpy.arange(2), _class_sizes(n_samples, 2))
+    magnitude = _numpy(generator.uniform((n_samples, 2), dtype=numpy.float64))
+    sign = numpy.where(_numpy(generator.uniform(n_samples, dtype=numpy.float64)) < 0.5, -1.0, 1.0)
+    points = numpy.stack([sign * magnitude[:, 0], sign * (1 - 2 * labels) * magnitude[:, 1]], 1)
     x = _jitter(points, noise, generator)
     return _classification("xor", x, labels, test_fraction, generator, 2, {"noise": noise})
 
