@@ -1,6 +1,6 @@
 """mlplab: classic neural networks from first principles on NumPy."""
 
-from mlplab import nn, optim
+from mlplab import data, nn, optim
 from mlplab.autograd import (
     detect_anomaly,
     enable_grad,
@@ -30,6 +30,7 @@ __all__ = [
     "as_tensor",
     "cat",
     "concatenate",
+    "data",
     "default_generator",
     "detect_anomaly",
     "enable_grad",
