@@ -356,7 +356,13 @@ def _constant(x, name, shape=None):
     if x is None:
         return None
     array = x.data if isinstance(x, Tensor) else xp.asarray(x)
-    if shape is not None and numpy.broadcast_shapes(array.shape, shape) != tuple(shape):
+    if shape is None:
+        return array
+    try:
+        fits = numpy.broadcast_shapes(array.shape, shape) == tuple(shape)
+    except ValueError:
+        fits = False
+    if not fits:
         raise ValueError(f"{name} of shape {array.shape} does not broadcast to the shape {shape}")
     return array
 

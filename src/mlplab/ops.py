@@ -744,23 +744,26 @@ class Linear(Function):
 
 
 class ELU(Function):
-    """a where a > 0, else alpha (e^a - 1):  d/da = 1, or out + alpha."""
+    """a where a > 0, else alpha (e^a - 1):  d/da = 1, or alpha e^a."""
 
     fresh_grads = True
 
     @staticmethod
     def forward(ctx, a, alpha):
         positive = a > 0
-        # expm1 of min(a, 0): the exponential is never taken of a large positive number.
-        out = xp.where(positive, a, alpha * xp.expm1(xp.minimum(a, 0)))
-        ctx.save_for_backward(positive, out)
-        ctx.alpha = alpha
+        # min(a, 0): the exponential is never taken of a large positive number.
+        negative_part = xp.minimum(a, 0)
+        out = xp.where(positive, a, alpha * xp.expm1(negative_part))
+        # alpha e^a, not out + alpha, which cancels to nothing for very negative a.
+        with xp.errstate(under="ignore"):
+            slope = alpha * xp.exp(negative_part)
+        ctx.save_for_backward(positive, slope)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        positive, out = ctx.saved_tensors
-        return xp.where(positive, grad, grad * (out + ctx.alpha))
+        positive, slope = ctx.saved_tensors
+        return xp.where(positive, grad, grad * slope)
 
 
 _SQRT_2_OVER_PI = 0.7978845608028654  # sqrt(2 / pi)

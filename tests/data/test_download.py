@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from mlplab.data import DownloadError, download
+from mlplab.data import DownloadError, download_file
 from mlplab.data.download import check_url
 
 PAYLOAD = bytes(range(256)) * 400  # 100 KiB, several read chunks
@@ -13,7 +13,7 @@ MD5 = hashlib.md5(PAYLOAD).hexdigest()
 
 
 def fetch(server, paths, destination, md5=MD5):
-    return download(
+    return download_file(
         [server.url(path) for path in paths],
         destination,
         md5,
@@ -37,7 +37,7 @@ def test_downloads_and_verifies(server, tmp_path):
 
 def test_progress_bar_runs(server, tmp_path, capsys):
     server.routes["/good"] = PAYLOAD
-    download([server.url("good")], tmp_path / "f", MD5, allow_local_http=True, progress=True)
+    download_file([server.url("good")], tmp_path / "f", MD5, allow_local_http=True, progress=True)
     assert "f" in capsys.readouterr().err
 
 
@@ -74,7 +74,7 @@ def test_all_mirrors_failing_lists_each_url_and_leaves_nothing(server, tmp_path)
     target = folder / "file.gz"
     target_existed_before = target.exists()
     with pytest.raises(DownloadError) as caught:
-        download(
+        download_file(
             [server.url("bad"), server.url("missing"), server.url("drop")],
             target,
             MD5,
@@ -112,7 +112,7 @@ def test_failed_download_keeps_an_existing_file(server, tmp_path):
 
 def test_unreachable_mirror_is_reported(tmp_path):
     with pytest.raises(DownloadError, match="cannot connect"):
-        download(
+        download_file(
             ["http://127.0.0.1:9/x"],
             tmp_path / "x",
             MD5,
@@ -125,7 +125,7 @@ def test_unreachable_mirror_is_reported(tmp_path):
 def test_plain_http_is_refused_before_any_request(server, tmp_path):
     server.routes["/good"] = PAYLOAD
     with pytest.raises(ValueError, match="only https"):
-        download([server.url("good")], tmp_path / "x", MD5, progress=False)
+        download_file([server.url("good")], tmp_path / "x", MD5, progress=False)
     assert server.hits == {}
     for url in ("http://example.com/f.gz", "ftp://127.0.0.1/f.gz", "file:///etc/passwd"):
         with pytest.raises(ValueError, match="only https"):
@@ -149,4 +149,4 @@ def test_redirect_within_allowed_urls_is_followed(server, tmp_path):
 
 def test_no_mirrors_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="at least one URL"):
-        download([], tmp_path / "x", MD5)
+        download_file([], tmp_path / "x", MD5)

@@ -3,7 +3,7 @@
 from mlplab.data.cache import cache_dir
 from mlplab.data.dataset import Dataset
 from mlplab.data.datasets import available_datasets, load_dataset
-from mlplab.data.download import download
+from mlplab.data.download import download_file
 from mlplab.data.errors import DatasetNotFoundError, DownloadError, IDXError, IntegrityError
 from mlplab.data.idx import IDXRecord, decode_idx, encode_idx, read_idx, read_idx_record, write_idx
 from mlplab.data.loader import DataLoader
@@ -26,7 +26,7 @@ __all__ = [
     "available_datasets",
     "cache_dir",
     "decode_idx",
-    "download",
+    "download_file",
     "encode_idx",
     "flatten_images",
     "load_dataset",

@@ -107,7 +107,7 @@ def _describe(error):
     return f"{type(error).__name__}: {error}"
 
 
-def download(
+def download_file(
     urls, destination, md5, *, allow_local_http=False, progress=True, timeout=30.0, hint=""
 ):
     """Download the first of ``urls`` that delivers the expected bytes to ``destination``.

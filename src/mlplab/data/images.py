@@ -20,7 +20,7 @@ import numpy
 
 from mlplab.data.cache import ENVIRONMENT_VARIABLE, cache_dir
 from mlplab.data.dataset import Dataset
-from mlplab.data.download import download as download_file
+from mlplab.data.download import download_file
 from mlplab.data.errors import DatasetNotFoundError, IDXError, IntegrityError
 from mlplab.data.idx import read_idx_record
 
