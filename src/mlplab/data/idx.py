@@ -66,10 +66,9 @@ class _GzipStream:
     """Decompress gzip bytes on demand, never producing more output than asked for."""
 
     def __init__(self, data, source):
-        self._data = memoryview(data)
         self._source = source
         self._decompressor = zlib.decompressobj(wbits=31)
-        self._pending = self._data
+        self._pending = memoryview(data)  # compressed input not yet handed to the decompressor
 
     def read(self, size):
         """Up to ``size`` decompressed bytes (fewer only at the end of the stream)."""
@@ -131,13 +130,14 @@ def _shape(dims_bytes, ndim, source):
     return tuple(int(v) for v in numpy.frombuffer(dims_bytes, dtype=">u4", count=ndim))
 
 
-def _size_error(source, shape, dtype, header_size, expected, actual):
+def _size_error(source, shape, dtype, header_size, expected, actual, at_least=False):
     """The error for data that is shorter or longer than the header says."""
     problem = "truncated" if actual < expected else "has trailing bytes"
+    found = f"at least {header_size + actual}" if at_least else header_size + actual
     return IDXError(
         f"{source}: IDX file {problem}: header says shape {shape} of {dtype.newbyteorder('=')}, "
         f"so expected {header_size + expected} bytes ({header_size} header + {expected} data), "
-        f"found {header_size + actual}"
+        f"found {found}"
     )
 
 
@@ -180,8 +180,9 @@ def _decode_gzip(data, source):
         buffer += chunk
     actual = len(buffer) - header_size
     if actual == expected and stream.read(1):
-        actual += 1 + len(stream.read(_CHUNK))  # enough to report "trailing bytes", bounded
-        raise _size_error(source, shape, dtype, header_size, expected, actual)
+        # Decompressing the rest just to count it could take long (a gzip bomb): say "at least".
+        actual += 1 + len(stream.read(_CHUNK))
+        raise _size_error(source, shape, dtype, header_size, expected, actual, at_least=True)
     if actual != expected:
         raise _size_error(source, shape, dtype, header_size, expected, actual)
     digest.update(buffer)
