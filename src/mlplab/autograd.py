@@ -34,12 +34,12 @@ class Function:
     """
 
     fresh_grads = False
-
-    def __init__(self):
-        self.inputs = ()
-        self.needs_input_grad = ()
-        self.saved_tensors = ()
-        self.created_at = None
+    # A node's defaults live on the class, so making one costs no __init__ call: apply sets
+    # ``needs_input_grad`` and ``inputs`` only on the nodes it records.
+    inputs = ()
+    needs_input_grad = ()
+    saved_tensors = ()
+    created_at = None
 
     def save_for_backward(self, *arrays):
         """Keep ``arrays`` for the backward pass."""
@@ -58,18 +58,14 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         """Run the operation on tensors (or constants) and record it when a gradient is needed."""
-        ctx = cls()
-        arrays = []
-        needs = []
-        for x in inputs:
-            if isinstance(x, Tensor):
-                arrays.append(x.data)
-                needs.append(x.requires_grad)
-            else:
-                arrays.append(x)
-                needs.append(False)
-        record = _Mode.grad_enabled and any(needs)
-        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(needs)
+        ctx = object.__new__(cls)
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        if _Mode.grad_enabled:
+            needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
+            record = True in needs
+        else:
+            record = False
+        ctx.needs_input_grad = needs if record else (False,) * len(inputs)
         out = cls.forward(ctx, *arrays, **params)
         if not record:
             return Tensor._make(out)
@@ -83,7 +79,7 @@ class Function:
         return f"{type(self).__name__}Backward"
 
 
-_RELEASED = None  # saved_tensors of a node whose backward pass has freed them
+_RELEASED = None  # saved_tensors of a node whose backward pass has freed the graph
 
 
 # ----------------------------------------------------------------------------- grad mode
@@ -216,13 +212,14 @@ def _check_finite(ctx, grads):
 
 # ----------------------------------------------------------------------------- the backward pass
 def _topological_order(roots):
-    """Every tensor the roots depend on through recorded nodes, each after all of its inputs.
+    """Every recorded (non-leaf) tensor the roots depend on, each after all of its inputs.
 
-    Iterative depth-first search, so a chain of any length works without recursion.
+    Iterative depth-first search, so a chain of any length works without recursion. Leaves are
+    left out: nothing runs for them but the final accumulation into ``.grad``.
     """
     order = []
     visited = set()
-    stack = [(root, False) for root in roots]
+    stack = [(root, False) for root in roots if root._ctx is not None]
     while stack:
         tensor, inputs_done = stack.pop()
         if inputs_done:
@@ -233,10 +230,10 @@ def _topological_order(roots):
         visited.add(id(tensor))
         stack.append((tensor, True))
         ctx = tensor._ctx
-        if ctx is not None:
-            for x, needed in zip(ctx.inputs, ctx.needs_input_grad, strict=True):
-                if needed and id(x) not in visited:
-                    stack.append((x, False))
+        # strict=False: a node freed by an earlier backward has no inputs left (and raises later)
+        for x, needed in zip(ctx.inputs, ctx.needs_input_grad, strict=False):
+            if needed and x._ctx is not None and id(x) not in visited:
+                stack.append((x, False))
     return order
 
 
@@ -271,67 +268,78 @@ def _sweep(roots, seeds, retain_graph, capture=None):
     ``.grad`` is touched; otherwise gradients are accumulated into the leaves' ``.grad``.
     """
     order = _topological_order(roots)
-    grads = {}  # id(tensor) -> (gradient, fresh): fresh arrays are held by nobody else
+    # id(tensor) -> (tensor, gradient, fresh): a fresh gradient is an array nobody else holds,
+    # so it can become ``.grad`` without a copy.
+    grads = {}
     for root, seed in zip(roots, seeds, strict=True):
         _add_gradient(grads, root, seed, False)
     for tensor in reversed(order):
-        g, is_fresh = grads.pop(id(tensor), (None, False))
-        if g is None:
-            continue
         ctx = tensor._ctx
-        if capture is not None:
-            if id(tensor) in capture:
+        entry = grads.pop(id(tensor), None)
+        if entry is not None:  # None when every path to the tensor returned no gradient
+            _, g, is_fresh = entry
+            if capture is not None and id(tensor) in capture:
                 capture[id(tensor)] = g if is_fresh else g.copy()
-        elif ctx is None:
-            _accumulate_leaf(tensor, g, is_fresh)
-        if ctx is None:
-            continue
-        if ctx.saved_tensors is _RELEASED:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time ({ctx.name()}): its saved "
-                "values were freed by the first backward. Pass retain_graph=True to the first "
-                "backward() (or grad()) call if you need to go through the graph again."
-            )
-        input_grads = ctx.backward(ctx, g)
-        if not isinstance(input_grads, tuple):
-            input_grads = (input_grads,)
-        if _Mode.detect_anomaly:
-            _check_finite(ctx, input_grads)
-        op_fresh = type(ctx).fresh_grads
-        for x, needed, gx in zip(ctx.inputs, ctx.needs_input_grad, input_grads, strict=True):
-            if not needed or gx is None:
-                continue
-            if gx.shape != x.data.shape:
-                raise RuntimeError(
-                    f"{ctx.name()} returned a gradient of shape {gx.shape} for an input of shape "
-                    f"{x.data.shape}: a bug in that operation's backward"
-                )
-            if gx.dtype != x.data.dtype:
-                _add_gradient(grads, x, gx.astype(x.data.dtype), True)
-            else:
-                _add_gradient(grads, x, gx, op_fresh and gx is not g)
+            _backward_node(ctx, g, grads)
         if not retain_graph:
+            # Free the node's saved arrays and its links to its inputs (and so their memory, as
+            # PyTorch frees a graph); a second pass through it meets _RELEASED and says so.
             ctx.saved_tensors = _RELEASED
-    if not retain_graph:
-        for tensor in order:
-            if tensor._ctx is not None:
-                tensor._ctx.saved_tensors = _RELEASED
+            ctx.inputs = ()
+    # What is left are the leaves' gradients.
+    for key, (tensor, g, is_fresh) in grads.items():
+        if capture is not None:
+            if key in capture:
+                capture[key] = g if is_fresh else g.copy()
+        elif tensor.requires_grad:
+            # PyTorch's accumulation: gradients add up across backward calls.
+            if tensor.grad is None:
+                tensor.grad = g if is_fresh else g.copy()
+            else:
+                tensor.grad = tensor.grad + g
+
+
+def _backward_node(ctx, g, grads):
+    """Run one node's backward on its output gradient ``g`` and hand the results to its inputs."""
+    if ctx.saved_tensors is _RELEASED:
+        raise RuntimeError(
+            f"Trying to backward through the graph a second time ({ctx.name()}): its saved "
+            "values were freed by the first backward. Pass retain_graph=True to the first "
+            "backward() (or grad()) call if you need to go through the graph again."
+        )
+    input_grads = ctx.backward(ctx, g)
+    if type(input_grads) is not tuple:
+        input_grads = (input_grads,)
+    if len(input_grads) != len(ctx.inputs):
+        raise RuntimeError(
+            f"{ctx.name()} returned {len(input_grads)} gradients for {len(ctx.inputs)} inputs: "
+            "a bug in that operation's backward"
+        )
+    if _Mode.detect_anomaly:
+        _check_finite(ctx, input_grads)
+    op_fresh = ctx.fresh_grads
+    for x, needed, gx in zip(ctx.inputs, ctx.needs_input_grad, input_grads, strict=True):
+        if gx is None or not needed:
+            continue
+        data = x.data
+        if gx.shape != data.shape:
+            raise RuntimeError(
+                f"{ctx.name()} returned a gradient of shape {gx.shape} for an input of shape "
+                f"{data.shape}: a bug in that operation's backward"
+            )
+        if gx.dtype != data.dtype:
+            # e.g. float32 * float64: the float32 input gets its gradient in float32
+            _add_gradient(grads, x, gx.astype(data.dtype), True)
+        else:
+            _add_gradient(grads, x, gx, op_fresh and gx is not g)
 
 
 def _add_gradient(grads, tensor, g, is_fresh):
     """Add ``g`` to the gradient collected so far for ``tensor`` (a tensor used twice gets both)."""
     previous = grads.get(id(tensor))
-    grads[id(tensor)] = (g, is_fresh) if previous is None else (previous[0] + g, True)
-
-
-def _accumulate_leaf(tensor, g, is_fresh):
-    """Add ``g`` into ``tensor.grad`` (PyTorch's accumulation: gradients add up across calls)."""
-    if not tensor.requires_grad:
-        return
-    if tensor.grad is None:
-        tensor.grad = g if is_fresh else g.copy()
-    else:
-        tensor.grad = tensor.grad + g
+    grads[id(tensor)] = (
+        (tensor, g, is_fresh) if previous is None else (tensor, previous[1] + g, True)
+    )
 
 
 def backward(tensor, gradient=None, retain_graph=False):
