@@ -42,11 +42,6 @@ def _normalize_axes(axis, ndim):
     return tuple(normalized)
 
 
-def _expand_reduced(grad, axes, keepdims):
-    """Give a reduction's output gradient back the reduced axes (as length-one axes)."""
-    return grad if keepdims else xp.expand_dims(grad, axes)
-
-
 # ----------------------------------------------------------------------------- arithmetic
 class Add(Function):
     """a + b."""
@@ -405,7 +400,8 @@ class Sigmoid(Function):
         # e^-|a| <= 1 never overflows; an underflow to 0 is the right answer for large |a|.
         with xp.errstate(under="ignore"):
             e = xp.exp(-xp.abs(a))
-        out = xp.where(a >= 0, 1 / (1 + e), e / (1 + e))
+            positive_side = 1 / (1 + e)  # sigmoid(|a|); sigmoid(-|a|) = e / (1 + e)
+            out = xp.where(a >= 0, positive_side, e * positive_side)
         ctx.save_for_backward(out)
         return out
 
@@ -540,38 +536,61 @@ class LogSumExp(Function):
 
 
 # ----------------------------------------------------------------------------- reductions
+def _kept_shape(shape, axes):
+    """``shape`` with the reduced ``axes`` kept as length one (the shape keepdims=True gives)."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _spread(grad, kept_shape, shape):
+    """A reduction's output gradient copied over the reduced axes, into a new array of ``shape``.
+
+    A new array rather than a broadcast view: it costs a copy, but a leaf then takes it as its
+    ``.grad`` without one, and it skips NumPy's slow Python-level ``broadcast_to``.
+    """
+    out = xp.empty(shape, dtype=grad.dtype)
+    out[...] = grad.reshape(kept_shape)
+    return out
+
+
 class Sum(Function):
     """Sum over axes:  every element gets the output's gradient."""
 
+    fresh_grads = True
+
     @staticmethod
     def forward(ctx, a, axis, keepdims):
-        ctx.axes = _normalize_axes(axis, a.ndim)
-        ctx.keepdims = keepdims
+        axes = _normalize_axes(axis, a.ndim)
+        ctx.kept_shape = _kept_shape(a.shape, axes)
         ctx.shape = a.shape
-        return a.sum(axis=ctx.axes, keepdims=keepdims)
+        return a.sum(axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
-        return xp.broadcast_to(_expand_reduced(grad, ctx.axes, ctx.keepdims), ctx.shape)
+        return _spread(grad, ctx.kept_shape, ctx.shape)
 
 
 class Mean(Function):
     """Mean over axes:  every element gets the output's gradient / count."""
 
+    fresh_grads = True
+
     @staticmethod
     def forward(ctx, a, axis, keepdims):
-        ctx.axes = _normalize_axes(axis, a.ndim)
-        ctx.keepdims = keepdims
+        axes = _normalize_axes(axis, a.ndim)
+        ctx.kept_shape = _kept_shape(a.shape, axes)
         ctx.shape = a.shape
         ctx.count = 1
-        for axis_index in ctx.axes:
+        for axis_index in axes:
             ctx.count *= a.shape[axis_index]
-        return a.mean(axis=ctx.axes, keepdims=keepdims)
+        if a.dtype.kind == "f" and a.dtype.itemsize >= 4:
+            # What NumPy's mean computes (the same sum, then one division), without its slow
+            # Python wrapper; NumPy's own mean keeps float16's float32 accumulator.
+            return a.sum(axis=axes, keepdims=keepdims) / ctx.count
+        return a.mean(axis=axes, keepdims=keepdims)
 
     @staticmethod
     def backward(ctx, grad):
-        scaled = _expand_reduced(grad, ctx.axes, ctx.keepdims) / ctx.count
-        return xp.broadcast_to(scaled, ctx.shape)
+        return _spread(grad / ctx.count, ctx.kept_shape, ctx.shape)
 
 
 class _Extreme(Function):
