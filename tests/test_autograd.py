@@ -1,5 +1,8 @@
 """Tests of mlplab.autograd: the backward sweep, grad(), no_grad and anomaly detection."""
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 import torch
@@ -192,6 +195,46 @@ def test_a_backward_that_returns_the_wrong_shape_is_named():
 
     with pytest.raises(RuntimeError, match=r"BadShapeBackward.*shape"):
         BadShape.apply(leaf(1.0, 2.0)).sum().backward()
+
+
+def test_a_backward_that_returns_too_few_gradients_is_named():
+    class TooFew(Function):
+        """a + b whose backward forgets b."""
+
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (grad,)
+
+    with pytest.raises(RuntimeError, match=r"TooFewBackward returned 1 gradients for 2 inputs"):
+        TooFew.apply(leaf(1.0), leaf(2.0)).sum().backward()
+
+
+def test_backward_frees_intermediate_tensors_like_pytorch():
+    x = leaf(1.0, 2.0)
+    hidden = x.exp()
+    loss = (hidden * 2.0).sum()
+    alive = weakref.ref(hidden)
+    del hidden
+    gc.collect()
+    assert alive() is not None  # the graph holds it until backward
+    loss.backward()
+    gc.collect()
+    assert alive() is None  # the loss tensor no longer keeps the graph's arrays alive
+
+
+def test_retain_graph_keeps_intermediate_tensors():
+    x = leaf(1.0, 2.0)
+    hidden = x.exp()
+    loss = (hidden * 2.0).sum()
+    alive = weakref.ref(hidden)
+    del hidden
+    loss.backward(retain_graph=True)
+    gc.collect()
+    assert alive() is not None
 
 
 # ----------------------------------------------------------------------------- grad()
