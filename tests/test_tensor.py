@@ -116,6 +116,19 @@ def test_tensor_copies_its_data_and_from_numpy_shares_it():
         mlplab.from_numpy([1.0])
 
 
+def test_numpy_scalars_on_the_left_give_tensors():
+    x = mlplab.tensor([1.0, 2.0], requires_grad=True)
+    for out in (np.float32(2.0) * x, np.float64(1.0) + x, np.float32(1.0) / x):
+        assert isinstance(out, Tensor)
+        assert out.requires_grad
+
+
+def test_backward_on_a_leaf_adds_the_gradient_given():
+    x = mlplab.tensor([1.0, 2.0], requires_grad=True)
+    x.backward(np.array([3.0, 4.0], dtype=np.float32))
+    np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+
+
 def test_tensor_of_a_tensor_copies():
     x = mlplab.tensor([1.0, 2.0], requires_grad=True)
     y = Tensor(x)
@@ -255,6 +268,18 @@ def test_shape_methods():
     assert y.squeeze(-1).shape == (1, 3)
     assert y.squeeze(1).shape == (1, 3, 1)
     np.testing.assert_array_equal(x.permute(2, 0, 1).data, x.data.transpose(2, 0, 1))
+    assert mlplab.tensor(5.0).squeeze(0).shape == ()
+
+
+@pytest.mark.parametrize(("method", "axis"), [("squeeze", 3), ("squeeze", -4), ("unsqueeze", 4)])
+def test_squeeze_and_unsqueeze_reject_axes_out_of_range(method, axis):
+    with pytest.raises(ValueError, match="out of range"):
+        getattr(mlplab.zeros(1, 2, 1), method)(axis)
+
+
+def test_python_data_with_a_dtype_is_made_in_that_dtype():
+    assert mlplab.tensor([1, 2], dtype="float64").dtype == np.float64
+    assert mlplab.tensor(2.5, dtype="int32").dtype == np.int32
 
 
 def test_argmax_argmin():

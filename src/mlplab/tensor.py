@@ -35,9 +35,11 @@ def _resolve_dtype(dtype):
         ) from error
 
 
-def _python_dtype(data):
-    """The dtype PyTorch gives Python data: float32 for floats, int64 for ints, bool for bools."""
-    array = numpy.asarray(data)
+def _python_dtype(array, data):
+    """The dtype PyTorch gives Python data: float32 for floats, int64 for ints, bool for bools.
+
+    ``array`` is ``data`` as NumPy made it, which tells what kind of numbers it holds.
+    """
     kind = array.dtype.kind
     if kind == "b":
         return numpy.dtype(bool)
@@ -63,7 +65,9 @@ def as_array(data, dtype=None, copy=True):
                 f"Cannot make a tensor of dtype {array.dtype}: only bool, int and float"
             )
     elif isinstance(data, numbers.Number | list | tuple):
-        array = xp.asarray(data, dtype=_python_dtype(data))
+        host = numpy.asarray(data)
+        # A new array already: no copy needed, whatever ``copy`` says.
+        return xp.asarray(host, dtype=_python_dtype(host, data) if dtype is None else dtype)
     else:
         raise TypeError(
             f"Cannot make a tensor from {type(data).__name__}: "
@@ -423,18 +427,23 @@ class Tensor:
         return F.swapaxes(self, axis1, axis2)
 
     def squeeze(self, axis=None):
-        """Remove axes of length one."""
+        """Remove axes of length one (all of them, or those of ``axis`` that have length one)."""
         shape = self.shape
         if axis is None:
             new_shape = tuple(n for n in shape if n != 1)
         else:
-            axes = {a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))}
+            axes = ops._normalize_axes(axis, len(shape))
             new_shape = tuple(n for i, n in enumerate(shape) if i not in axes or n != 1)
         return F.reshape(self, new_shape)
 
     def unsqueeze(self, axis):
-        """Insert an axis of length one at ``axis``."""
+        """Insert an axis of length one at ``axis`` (-ndim - 1 <= axis <= ndim)."""
         shape = list(self.shape)
+        if not -len(shape) - 1 <= axis <= len(shape):
+            raise ValueError(
+                f"unsqueeze: axis {axis} is out of range for a tensor of shape {self.shape}: "
+                f"use -{len(shape) + 1} to {len(shape)}"
+            )
         shape.insert(axis if axis >= 0 else len(shape) + axis + 1, 1)
         return F.reshape(self, tuple(shape))
 
