@@ -49,17 +49,14 @@ def make_inputs(library, dtype):
     ]
 
 
-def seconds_per_step(inputs, iterations, repeats):
-    """Best time of ``repeats`` runs of ``iterations`` steps, per step."""
-    best = float("inf")
-    for _ in range(repeats):
-        for t in inputs:
-            t.grad = None
-        start = time.perf_counter()
-        for _ in range(iterations):
-            step(*inputs)
-        best = min(best, (time.perf_counter() - start) / iterations)
-    return best
+def seconds_per_step(inputs, iterations):
+    """Time of ``iterations`` steps, per step."""
+    for t in inputs:
+        t.grad = None
+    start = time.perf_counter()
+    for _ in range(iterations):
+        step(*inputs)
+    return (time.perf_counter() - start) / iterations
 
 
 def main():
@@ -77,8 +74,12 @@ def main():
         loss_ours, loss_theirs = step(*ours).item(), step(*theirs).item()
         if not numpy.isclose(loss_ours, loss_theirs, rtol=1e-5):
             raise SystemExit(f"losses differ: mlplab {loss_ours}, torch {loss_theirs}")
-        t_ours = seconds_per_step(ours, args.iterations, args.repeats)
-        t_theirs = seconds_per_step(theirs, args.iterations, args.repeats)
+        # Alternate the two and keep each one's best run, so that load from other processes
+        # on the machine falls on both alike.
+        t_ours = t_theirs = float("inf")
+        for _ in range(args.repeats):
+            t_ours = min(t_ours, seconds_per_step(ours, args.iterations))
+            t_theirs = min(t_theirs, seconds_per_step(theirs, args.iterations))
     print(
         f"graph: {OPS_PER_STEP} ops on {BATCH}x{WIDTH} float32 tensors, forward + backward, "
         "1 thread"
