@@ -284,7 +284,12 @@ class Abs(Function):
 
 
 class Cast(Function):
-    """a converted to another dtype; the gradient goes back in a's dtype (none for integers)."""
+    """a converted to another float dtype; the gradient goes back in a's dtype.
+
+    Casts to integer or bool dtypes have no gradient and are not recorded (see ``F.cast``).
+    """
+
+    fresh_grads = True
 
     @staticmethod
     def forward(ctx, a, dtype):
@@ -293,8 +298,6 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        if grad.dtype.kind != "f":
-            return None
         return grad.astype(ctx.dtype)
 
 
