@@ -180,6 +180,7 @@ class ProgressBar:
             unit="batch",
             dynamic_ncols=True,
             file=sys.stderr,
+            disable=None,  # no bar when standard error is not a terminal (logs, CI)
         )
 
     def on_batch_end(self, run, loss):

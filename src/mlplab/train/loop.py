@@ -143,6 +143,8 @@ class Run:
         self.epoch_start_states = state["epoch_start_states"]
         self.metrics.load_state_dict(state["metrics"])
         self.history.load_state_dict(state["history"])
+        if self.history.stop_reason == "interrupted":
+            self.history.stop_reason = None  # resuming is what the interruption awaited
         for callback in self.callbacks:
             if hasattr(callback, "load_state_dict") and _state_key(callback) in state["callbacks"]:
                 callback.load_state_dict(state["callbacks"][_state_key(callback)])

@@ -1,0 +1,161 @@
+"""``mlplab predict``: a trained model's predictions for inputs in IDX, .npy or image files."""
+
+import argparse
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy
+
+from mlplab.cli import runs
+from mlplab.cli.config import UsageError
+from mlplab.data import IDXError, read_idx
+from mlplab.train import predict
+from mlplab.utils import atomic_write_bytes
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+
+
+def add_parser(subparsers):
+    """Register ``predict`` and its options."""
+    parser = subparsers.add_parser(
+        "predict",
+        help="predict classes or values for new inputs",
+        description="Predict with a trained model. Inputs: IDX files (raw or .gz, e.g. MNIST "
+        "images), .npy arrays (one sample, or N samples along the first axis), or images (PNG, "
+        "JPEG: turned to grey, resized to the model's input size). Inputs are scaled exactly "
+        "as the training data were.",
+        epilog="examples:\n  mlplab predict runs/mnist t10k-images-idx3-ubyte.gz --output p.csv\n"
+        "  mlplab predict runs/mnist digit.png --invert    (dark digit on a light background)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("run", metavar="RUN", help="run folder, or the model.safetensors in one")
+    parser.add_argument("inputs", metavar="INPUT", nargs="+", help="IDX, .npy or image files")
+    parser.add_argument(
+        "--invert",
+        action="store_true",
+        help="invert images (MNIST-style sets show light strokes on black)",
+    )
+    parser.add_argument(
+        "--output", metavar="FILE", help="also write the predictions to FILE (.csv or .npy)"
+    )
+    parser.add_argument(
+        "--limit", type=int, default=20, metavar="N", help="print at most N rows (default 20)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args):
+    """Predict as ``args`` say; returns the exit code."""
+    folder, model_path = runs.locate_run(args.run)
+    document = runs.read_run_config(folder)
+    if args.output and Path(args.output).suffix not in (".csv", ".npy"):
+        raise UsageError(f"--output {args.output}: use a .csv or .npy file name")
+    if args.output and not Path(args.output).resolve().parent.is_dir():
+        raise UsageError(f"--output: folder {Path(args.output).parent} does not exist")
+    description = document["data"]
+    names, samples = [], []
+    for path in args.inputs:
+        rows = _read_inputs(Path(path), description, document["preprocessing"], args.invert)
+        names += [path] if len(rows) == 1 else [f"{path}[{i}]" for i in range(len(rows))]
+        samples.append(rows)
+    model = runs.load_model(model_path)
+    outputs = predict(model, numpy.concatenate(samples))
+    if description["task"] == "classification":
+        table = _classes(outputs, description["class_names"])
+    else:
+        values = runs.restore_targets(outputs, document["preprocessing"])
+        targets = description["target_names"] or [f"y{i + 1}" for i in range(values.shape[1])]
+        table = [dict(zip(targets, map(float, row), strict=True)) for row in values]
+    _print(names, table, args.limit)
+    if args.output:
+        _write(Path(args.output), names, table, outputs)
+    return 0
+
+
+def _read_inputs(path, description, preprocessing, invert):
+    """The samples in one file, as the network's float32 (N, features); UsageError if unusable."""
+    if not path.is_file():
+        raise UsageError(f"cannot read input {path}: no such file")
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return _read_image(path, description, preprocessing, invert)
+    try:
+        array = numpy.load(path, allow_pickle=False) if path.suffix == ".npy" else read_idx(path)
+    except (OSError, ValueError, IDXError) as error:
+        raise UsageError(f"cannot read input {path}: {error}") from None
+    if invert:
+        raise UsageError("--invert applies to image files only")
+    features = description["num_features"]
+    if array.size == features:
+        array = array.reshape(1, features)
+    if array.ndim == 0 or math.prod(array.shape[1:]) != features:
+        raise UsageError(
+            f"{path} holds an array of shape {array.shape}, but the model takes samples of "
+            f"{features} values ({'x'.join(map(str, description['feature_shape']))})"
+        )
+    if array.dtype.kind not in "biuf":
+        raise UsageError(f"{path} holds {array.dtype} data, not numbers")
+    return runs.prepare_inputs(array, preprocessing)
+
+
+def _read_image(path, description, preprocessing, invert):
+    """A picture as one sample: grey, resized to the input's shape, scaled to the input range."""
+    from PIL import Image, UnidentifiedImageError
+
+    shape = description["feature_shape"]
+    if len(shape) != 2 or preprocessing["inputs"]["kind"] != "scale":
+        raise UsageError(f"{path}: this model does not take images (its inputs are {shape})")
+    try:
+        with Image.open(path) as image:
+            grey = image.convert("L").resize((shape[1], shape[0]), Image.Resampling.LANCZOS)
+            pixels = numpy.asarray(grey, dtype=numpy.float64) / 255.0
+    except (OSError, UnidentifiedImageError) as error:
+        raise UsageError(f"cannot read image {path}: {error}") from None
+    if invert:
+        pixels = 1.0 - pixels
+    # Training inputs were value·factor with full scale 1/factor; pixels/255 is already that.
+    return pixels.reshape(1, -1).astype(numpy.float32)
+
+
+def _classes(outputs, class_names):
+    """Predicted class, its name and softmax probability for each row of logits."""
+    shifted = outputs - outputs.max(axis=1, keepdims=True)
+    probabilities = numpy.exp(shifted) / numpy.exp(shifted).sum(axis=1, keepdims=True)
+    classes = outputs.argmax(axis=1)
+    return [
+        {
+            "class": int(c),
+            "name": class_names[c] if class_names else str(c),
+            "probability": float(probabilities[i, c]),
+        }
+        for i, c in enumerate(classes)
+    ]
+
+
+def _print(names, table, limit):
+    """Print up to ``limit`` rows of predictions."""
+    width = min(max(len(name) for name in names), 60)
+    for name, row in list(zip(names, table, strict=True))[:limit]:
+        if "class" in row:
+            text = f"class {row['class']} ({row['name']})  p={row['probability']:.3f}"
+        else:
+            text = "  ".join(f"{key} {value:.4g}" for key, value in row.items())
+        print(f"{name:<{width}}  {text}")
+    if len(table) > limit:
+        print(f"... {len(table) - limit} more (use --limit or --output)")
+
+
+def _write(path, names, table, outputs):
+    """Write the predictions as CSV (one row per input) or .npy (the raw outputs), atomically."""
+    if path.suffix == ".npy":
+        buffer = io.BytesIO()
+        numpy.save(buffer, outputs, allow_pickle=False)
+        atomic_write_bytes(path, buffer.getvalue())
+        return
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=["input", *table[0]], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({"input": name, **row} for name, row in zip(names, table, strict=True))
+    atomic_write_bytes(path, text.getvalue().encode())
+    print(f"Predictions written to {path}")
