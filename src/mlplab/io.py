@@ -102,17 +102,20 @@ def _fail(path, problem, advice=""):
 
 def _header(path, data):
     """The JSON header of the safetensors bytes ``data``, checked before anything is parsed."""
-    for magic, kind in _FOREIGN_MAGIC:
-        if data.startswith(magic):
-            raise _fail(
-                path,
-                f"this is {kind}, not an mlplab model file",
-                "mlplab never unpickles files, because loading a pickle can run arbitrary "
-                "code; save the weights with mlplab.save (or safetensors) instead",
-            )
+    size = int.from_bytes(data[:8], "little")
+    # A header length that fits, followed by "{", is a safetensors file whatever its first bytes
+    # (a length of 640 starts with the bytes of a pickle's protocol-2 marker).
+    if not (len(data) > 8 and size <= len(data) - 8 and data[8:9] == b"{"):
+        for magic, kind in _FOREIGN_MAGIC:
+            if data.startswith(magic):
+                raise _fail(
+                    path,
+                    f"this is {kind}, not an mlplab model file",
+                    "mlplab never unpickles files, because loading a pickle can run arbitrary "
+                    "code; save the weights with mlplab.save (or safetensors) instead",
+                )
     if len(data) < 8:
         raise _fail(path, f"the file has {len(data)} bytes, too few for a model file")
-    size = int.from_bytes(data[:8], "little")
     if size > len(data) - 8:
         raise _fail(
             path,
@@ -194,7 +197,7 @@ def _build(path, spec):
     try:
         with deferred_init():
             model = build_layer(spec)
-    except (TypeError, ValueError, KeyError, RecursionError, MemoryError) as error:
+    except (TypeError, ValueError, KeyError, OverflowError, RecursionError, MemoryError) as error:
         raise _fail(path, f"the architecture description is invalid ({error})") from None
     # Settings a layer does not report in its config (e.g. a generator) are never accepted.
     if layer_spec(model) != spec:
