@@ -351,11 +351,14 @@ def check_reduction(reduction):
         raise ValueError(f"Invalid reduction: {reduction!r}; use one of 'none', 'mean', 'sum'")
 
 
-def _constant(x, name, shape=None):
-    """``x`` (a tensor, array or None) as a plain array, checked to broadcast to ``shape``."""
+def _constant(x, name, like, shape=None):
+    """``x`` (a tensor, array or None) as a plain array of ``like``'s float dtype, checked to
+    broadcast to ``shape``."""
     if x is None:
         return None
     array = x.data if isinstance(x, Tensor) else xp.asarray(x)
+    if like.dtype.kind == "f":
+        array = array.astype(like.dtype, copy=False)  # a float64 weight keeps float32 float32
     if shape is None:
         return array
     try:
@@ -391,7 +394,7 @@ def _pointwise_loss(name, input, target, reduction, weight, elementwise, weighte
     check_reduction(reduction)
     input, target = _tensor(input), _tensor(target)
     _check_pair(name, input, target)
-    weight = _constant(weight, f"{name}: weight", input.shape)
+    weight = _constant(weight, f"{name}: weight", input, input.shape)
     loss = elementwise(input - target)
     if weight is None:
         return _reduce(loss, reduction)
@@ -476,9 +479,9 @@ def _row_weights(labels, weight, ignore_index, dtype):
     return weight[xp.where(keep, labels, 0)] * keep
 
 
-def _class_weight(name, weight, classes):
+def _class_weight(name, weight, classes, like):
     """The per-class weight as an array of shape (C,), or None."""
-    weight = _constant(weight, f"{name}: weight")
+    weight = _constant(weight, f"{name}: weight", like)
     if weight is not None and weight.shape != (classes,):
         raise ValueError(f"{name}: weight must have shape ({classes},), got {weight.shape}")
     return weight
@@ -514,7 +517,7 @@ def cross_entropy(
     input = _tensor(input)
     rows, batch = _class_rows("cross_entropy", input)
     classes = rows.shape[1]
-    weight = _class_weight("cross_entropy", weight, classes)
+    weight = _class_weight("cross_entropy", weight, classes, input)
     if _tensor(target).dtype.kind == "f":
         return _soft_cross_entropy(input, _tensor(target), weight, reduction, label_smoothing)
     labels = _class_targets("cross_entropy", target, batch, classes, ignore_index)
@@ -552,7 +555,7 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     check_reduction(reduction)
     input = _tensor(input)
     rows, batch = _class_rows("nll_loss", input)
-    weight = _class_weight("nll_loss", weight, rows.shape[1])
+    weight = _class_weight("nll_loss", weight, rows.shape[1], input)
     labels = _class_targets("nll_loss", target, batch, rows.shape[1], ignore_index)
     row_weight = _row_weights(labels, weight, ignore_index, input.dtype)
     safe = xp.where(labels != ignore_index, labels, 0)  # ignored rows pick 0, weighted by 0
@@ -585,7 +588,7 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
             "binary_cross_entropy: every element of input must be a probability in [0, 1]; "
             "for logits use binary_cross_entropy_with_logits"
         )
-    weight = _constant(weight, "binary_cross_entropy: weight", input.shape)
+    weight = _constant(weight, "binary_cross_entropy: weight", input, input.shape)
     loss = ops.BinaryCrossEntropy.apply(input, target, weight=weight)
     return _reduce(loss, reduction)
 
@@ -612,8 +615,9 @@ def binary_cross_entropy_with_logits(
     check_reduction(reduction)
     input, target = _tensor(input), _tensor(target)
     _check_pair("binary_cross_entropy_with_logits", input, target)
-    weight = _constant(weight, "binary_cross_entropy_with_logits: weight", input.shape)
-    pos_weight = _constant(pos_weight, "binary_cross_entropy_with_logits: pos_weight", input.shape)
+    name = "binary_cross_entropy_with_logits"
+    weight = _constant(weight, f"{name}: weight", input, input.shape)
+    pos_weight = _constant(pos_weight, f"{name}: pos_weight", input, input.shape)
     loss = ops.BinaryCrossEntropyWithLogits.apply(
         input, target, weight=weight, pos_weight=pos_weight
     )

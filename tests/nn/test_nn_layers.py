@@ -244,3 +244,8 @@ def test_flatten_matches_torch():
 def test_identity_returns_its_input():
     x = mlplab.randn(2, 2)
     assert nn.Identity()(x) is x
+
+
+def test_dropout_gradcheck_with_a_fixed_mask():
+    x = mlplab.tensor(RNG.normal(size=(4, 5)), requires_grad=True)
+    assert mlplab.gradcheck(lambda a: F.dropout(a, 0.4, generator=mlplab.Generator(0)), [x])

@@ -421,3 +421,23 @@ def test_joint_loss_over_two_networks_trains_both():
     assert losses[-1] < 0.5 * losses[0]
     after = [p.data for p in [*encoder.parameters(), *head.parameters()]]
     assert all(not np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        lambda x: F.cross_entropy(x, np.array([0, 1, 2, 0]), np.ones(3), label_smoothing=0.1),
+        lambda x: F.cross_entropy(x, np.full((4, 3), 1 / 3, dtype=np.float32), np.ones(3)),
+        lambda x: F.nll_loss(x, np.array([0, 1, 2, 0]), np.ones(3)),
+        lambda x: F.mse_loss(x, mlplab.zeros(4, 3), weight=np.ones(3)),
+        lambda x: F.huber_loss(x, mlplab.zeros(4, 3), weight=np.ones(3)),
+        lambda x: F.binary_cross_entropy(x.sigmoid(), mlplab.zeros(4, 3), np.ones(3)),
+        lambda x: F.binary_cross_entropy_with_logits(x, mlplab.zeros(4, 3), pos_weight=np.ones(3)),
+    ],
+)
+def test_float32_losses_stay_float32_with_float64_weights(loss):
+    x = mlplab.randn(4, 3, requires_grad=True)
+    value = loss(x)
+    assert value.dtype == np.float32
+    value.backward()
+    assert x.grad.dtype == np.float32
