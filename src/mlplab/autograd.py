@@ -9,6 +9,8 @@ used several times are added.
 """
 
 import functools
+import itertools
+import operator
 import traceback
 
 from mlplab.backend import xp
@@ -70,6 +72,7 @@ class Function:
         if not record:
             return Tensor._make(out)
         ctx.inputs = inputs
+        ctx.creation_number = _next_creation_number()
         if _Mode.detect_anomaly:
             ctx.created_at = traceback.format_stack()[:-2]
         return Tensor._make(out, ctx)
@@ -78,6 +81,8 @@ class Function:
         """The operation's name as shown in errors, e.g. ``MulBackward``."""
         return f"{type(self).__name__}Backward"
 
+
+_next_creation_number = itertools.count().__next__  # orders nodes for the backward pass
 
 _RELEASED = None  # saved_tensors of a node whose backward pass has freed the graph
 
@@ -211,30 +216,28 @@ def _check_finite(ctx, grads):
 
 
 # ----------------------------------------------------------------------------- the backward pass
-def _topological_order(roots):
-    """Every recorded (non-leaf) tensor the roots depend on, each after all of its inputs.
+_creation_number = operator.attrgetter("_ctx.creation_number")
 
-    Iterative depth-first search, so a chain of any length works without recursion. Leaves are
-    left out: nothing runs for them but the final accumulation into ``.grad``.
+
+def _topological_order(roots):
+    """Every recorded (non-leaf) tensor the roots depend on, each before all of its inputs.
+
+    A node is always made after its inputs, so it has a larger creation number: sorting the
+    tensors found (by an iterative search, so a chain of any length needs no recursion) by that
+    number, largest first, visits every tensor only after all the tensors computed from it.
+    Leaves are left out: nothing runs for them but the final accumulation into ``.grad``.
     """
-    order = []
-    visited = set()
-    stack = [(root, False) for root in roots if root._ctx is not None]
+    # Tensors are dict keys by identity (Tensor.__hash__ is object's; == is never called).
+    found = {root: None for root in roots if root._ctx is not None}
+    stack = list(found)
     while stack:
-        tensor, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(tensor)
-            continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        ctx = tensor._ctx
+        ctx = stack.pop()._ctx
         # strict=False: a node freed by an earlier backward has no inputs left (and raises later)
         for x, needed in zip(ctx.inputs, ctx.needs_input_grad, strict=False):
-            if needed and x._ctx is not None and id(x) not in visited:
-                stack.append((x, False))
-    return order
+            if needed and x._ctx is not None and x not in found:
+                found[x] = None
+                stack.append(x)
+    return sorted(found, key=_creation_number, reverse=True)
 
 
 def _root_gradient(root, gradient):
@@ -264,22 +267,22 @@ def _root_gradient(root, gradient):
 def _sweep(roots, seeds, retain_graph, capture=None):
     """Apply the chain rule from ``roots`` backwards.
 
-    With ``capture`` (a dict id -> None) the gradients of those tensors are stored there and no
-    ``.grad`` is touched; otherwise gradients are accumulated into the leaves' ``.grad``.
+    With ``capture`` (a dict tensor -> None) the gradients of those tensors are stored there and
+    no ``.grad`` is touched; otherwise gradients are accumulated into the leaves' ``.grad``.
     """
     order = _topological_order(roots)
-    # id(tensor) -> (tensor, gradient, fresh): a fresh gradient is an array nobody else holds,
-    # so it can become ``.grad`` without a copy.
+    # tensor -> (gradient, fresh): a fresh gradient is an array nobody else holds, so it can
+    # become ``.grad`` without a copy.
     grads = {}
     for root, seed in zip(roots, seeds, strict=True):
         _add_gradient(grads, root, seed, False)
-    for tensor in reversed(order):
+    for tensor in order:
         ctx = tensor._ctx
-        entry = grads.pop(id(tensor), None)
+        entry = grads.pop(tensor, None)
         if entry is not None:  # None when every path to the tensor returned no gradient
-            _, g, is_fresh = entry
-            if capture is not None and id(tensor) in capture:
-                capture[id(tensor)] = g if is_fresh else g.copy()
+            g, is_fresh = entry
+            if capture is not None and tensor in capture:
+                capture[tensor] = g if is_fresh else g.copy()
             _backward_node(ctx, g, grads)
         if not retain_graph:
             # Free the node's saved arrays and its links to its inputs (and so their memory, as
@@ -287,10 +290,10 @@ def _sweep(roots, seeds, retain_graph, capture=None):
             ctx.saved_tensors = _RELEASED
             ctx.inputs = ()
     # What is left are the leaves' gradients.
-    for key, (tensor, g, is_fresh) in grads.items():
+    for tensor, (g, is_fresh) in grads.items():
         if capture is not None:
-            if key in capture:
-                capture[key] = g if is_fresh else g.copy()
+            if tensor in capture:
+                capture[tensor] = g if is_fresh else g.copy()
         elif tensor.requires_grad:
             # PyTorch's accumulation: gradients add up across backward calls.
             if tensor.grad is None:
@@ -300,7 +303,7 @@ def _sweep(roots, seeds, retain_graph, capture=None):
 
 
 def _backward_node(ctx, g, grads):
-    """Run one node's backward on its output gradient ``g`` and hand the results to its inputs."""
+    """Run one node's backward on its output gradient ``g`` and add the results to ``grads``."""
     if ctx.saved_tensors is _RELEASED:
         raise RuntimeError(
             f"Trying to backward through the graph a second time ({ctx.name()}): its saved "
@@ -329,17 +332,18 @@ def _backward_node(ctx, g, grads):
             )
         if gx.dtype != data.dtype:
             # e.g. float32 * float64: the float32 input gets its gradient in float32
-            _add_gradient(grads, x, gx.astype(data.dtype), True)
+            gx, is_fresh = gx.astype(data.dtype), True
         else:
-            _add_gradient(grads, x, gx, op_fresh and gx is not g)
+            is_fresh = op_fresh and gx is not g
+        # A tensor used several times gets the sum of the gradients from each use.
+        previous = grads.get(x)
+        grads[x] = (gx, is_fresh) if previous is None else (previous[0] + gx, True)
 
 
 def _add_gradient(grads, tensor, g, is_fresh):
     """Add ``g`` to the gradient collected so far for ``tensor`` (a tensor used twice gets both)."""
-    previous = grads.get(id(tensor))
-    grads[id(tensor)] = (
-        (tensor, g, is_fresh) if previous is None else (tensor, previous[1] + g, True)
-    )
+    previous = grads.get(tensor)
+    grads[tensor] = (g, is_fresh) if previous is None else (previous[0] + g, True)
 
 
 def backward(tensor, gradient=None, retain_graph=False):
@@ -393,11 +397,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=Fa
                 f"grad(): input {index} does not require grad, so it has no gradient"
             )
     seeds = [_root_gradient(out, g) for out, g in zip(outputs, grad_outputs, strict=True)]
-    capture = {id(x): None for x in inputs}
+    capture = dict.fromkeys(inputs)
     _sweep(outputs, seeds, retain_graph, capture)
     results = []
     for index, x in enumerate(inputs):
-        g = capture[id(x)]
+        g = capture[x]
         if g is None and not allow_unused:
             raise RuntimeError(
                 f"grad(): input {index} (shape {x.shape}) was not used to compute the outputs; "
