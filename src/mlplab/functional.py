@@ -519,6 +519,12 @@ def cross_entropy(
     classes = rows.shape[1]
     weight = _class_weight("cross_entropy", weight, classes, input)
     if _tensor(target).dtype.kind == "f":
+        if _tensor(target).shape != input.shape:
+            raise ValueError(
+                f"cross_entropy: a float target holds class probabilities and must have the "
+                f"input's shape {input.shape}, got {_tensor(target).shape}; for class indices "
+                "pass integers (e.g. target.long())"
+            )
         return _soft_cross_entropy(input, _tensor(target), weight, reduction, label_smoothing)
     labels = _class_targets("cross_entropy", target, batch, classes, ignore_index)
     loss = ops.CrossEntropy.apply(
@@ -535,7 +541,6 @@ def cross_entropy(
 
 def _soft_cross_entropy(input, target, weight, reduction, label_smoothing):
     """Cross-entropy against class probabilities: -sum_c w_c t_c log softmax(input)_c."""
-    _check_pair("cross_entropy", input, target)
     axis = 0 if input.ndim == 1 else 1
     classes = input.shape[axis]
     if label_smoothing:

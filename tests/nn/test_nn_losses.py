@@ -334,6 +334,11 @@ def test_gradcheck_of_a_wrong_loss_fails():
         ),
         (lambda: nn.CrossEntropyLoss(label_smoothing=1.5), ValueError, "label_smoothing"),
         (
+            lambda: nn.CrossEntropyLoss()(mlplab.zeros(2, 3), mlplab.tensor([0.0, 2.0])),
+            ValueError,
+            r"float target holds class probabilities .* pass integers",
+        ),
+        (
             lambda: nn.BCELoss()(mlplab.tensor([1.5]), mlplab.tensor([1.0])),
             ValueError,
             "probability in",
