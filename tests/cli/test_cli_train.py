@@ -1,0 +1,290 @@
+"""End-to-end tests of ``mlplab train`` through :func:`mlplab.cli.main` (and a subprocess)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy
+import pytest
+
+import mlplab
+from mlplab.cli import config, main
+from mlplab.train import load_checkpoint
+
+
+def results(folder):
+    """The results.json of a finished run."""
+    return json.loads((folder / "results.json").read_text())
+
+
+QUICK = ["--dataset", "digits", "--epochs", "3", "--batch-size", "64", "--quiet"]
+
+
+def test_default_train_reaches_95_percent_on_digits(default_run, capsys):
+    assert results(default_run)["test"]["accuracy"] >= 0.95
+    for name in (
+        "config.json",
+        "checkpoint.safetensors",
+        "model.safetensors",
+        "history.csv",
+        "history.jsonl",
+        "loss.png",
+        "accuracy.png",
+        "confusion_matrix.png",
+    ):
+        assert (default_run / name).is_file(), name
+    records = [json.loads(line) for line in (default_run / "history.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in records] == list(range(1, 31))
+    assert {"train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr"} <= set(records[0])
+    model = mlplab.load(default_run / "model.safetensors")
+    assert model.get_config()["sizes"] == [64, 256, 10]
+
+
+def test_linear_regression_recovers_the_true_parameters(tmp_path, capsys):
+    out = tmp_path / "linear"
+    assert (
+        main(["train", "--task", "regression", "--dataset", "linear", "--quiet", "--out", str(out)])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    learned = results(out)["learned_parameters"]
+    true = {"a": 2.0, "b": -3.0, "c": 1.5, "d": 1.0}
+    assert set(learned) == set(true)
+    for name, value in true.items():
+        assert learned[name] == pytest.approx(value, rel=0.01), name
+        assert f"{learned[name]:9.4f}  {value:9.4f}" in printed
+    assert json.loads((out / "config.json").read_text())["settings"]["optimizer"] == "sgd"
+
+
+def test_linnerud_fits_three_targets_at_once(tmp_path):
+    out = tmp_path / "linnerud"
+    assert (
+        main(["train", "--dataset", "linnerud", "--epochs", "5", "--quiet", "--out", str(out)]) == 0
+    )
+    assert mlplab.load(out / "model.safetensors").get_config()["sizes"] == [3, 3]
+    assert set(results(out)["test"]["per_target"]) == {"Weight", "Waist", "Pulse"}
+
+
+def test_toml_sets_options_and_the_command_line_overrides_it(tmp_path):
+    toml = tmp_path / "run.toml"
+    toml.write_text(
+        textwrap.dedent("""
+        dataset = "digits"
+        layers = "64-32-10"
+        batch-size = 128
+        epochs = 1
+        optimizer = "sgd"
+        lr = 0.05
+        momentum = 0.9
+        nesterov = true
+        weight_decay = 1e-4
+        schedule = "step:1:0.5"
+        quiet = true
+    """)
+    )
+    out = tmp_path / "run"
+    assert main(["train", "--config", str(toml), "--lr", "0.02", "--out", str(out)]) == 0
+    settings = json.loads((out / "config.json").read_text())["settings"]
+    assert settings["layers"] == "64-32-10" and settings["batch_size"] == 128
+    assert settings["nesterov"] is True and settings["lr"] == 0.02
+
+
+def test_course_preset_is_the_reference_network():
+    settings = config.resolve({"preset": "course"})
+    assert settings["layers"] == "784-256-512-10" and settings["activation"] == "relu"
+    assert settings["loss"] == "cross-entropy" and settings["optimizer"] == "adam"
+    assert (settings["lr"], settings["batch_size"], settings["epochs"]) == (1e-3, 100, 30)
+    assert config.resolve({"preset": "course", "epochs": 2})["epochs"] == 2
+
+
+def test_help_explains_every_option(capsys):
+    assert main(["train", "--help"]) == 0
+    text = capsys.readouterr().out
+    for option in config.OPTIONS:
+        assert option.flag in text, option.flag
+    for flag in ("--config", "--resume", "--no-nesterov", "exit codes"):
+        assert flag in text
+
+
+def _kill_script(mode, step, argv):
+    """A Python program running ``mlplab`` that sends itself ``mode`` after ``step`` updates."""
+    return textwrap.dedent(f"""
+        import os, signal, sys
+        import mlplab.optim.optimizer as optimizer
+        original, count = optimizer.Optimizer.step, [0]
+        def step(self, *args, **kwargs):
+            result = original(self, *args, **kwargs)
+            count[0] += 1
+            if count[0] == {step}:
+                os.kill(os.getpid(), signal.{mode})
+            return result
+        optimizer.Optimizer.step = step
+        from mlplab.cli import main
+        sys.exit(main({argv!r}))
+    """)
+
+
+def _same_run(folder_a, folder_b):
+    """Assert two runs ended with identical weights, optimizer state and per-step losses."""
+    a = load_checkpoint(folder_a / "checkpoint.safetensors")
+    b = load_checkpoint(folder_b / "checkpoint.safetensors")
+    assert a["step"] == b["step"]
+    numpy.testing.assert_array_equal(a["history"]["step_losses"], b["history"]["step_losses"])
+    for name in a["model"]:
+        numpy.testing.assert_array_equal(a["model"][name].data, b["model"][name].data)
+    weights_a = {
+        n: p.data for n, p in mlplab.load(folder_a / "model.safetensors").named_parameters()
+    }
+    weights_b = {
+        n: p.data for n, p in mlplab.load(folder_b / "model.safetensors").named_parameters()
+    }
+    for name, value in weights_a.items():
+        assert value.tobytes() == weights_b[name].tobytes(), name
+
+
+def test_kill_9_then_resume_in_a_new_process_is_bit_identical(tmp_path):
+    args = [*QUICK, "--dropout", "0.3", "--schedule", "exp:0.9", "--patience", "5"]
+    assert main(["train", *args, "--out", str(tmp_path / "whole")]) == 0
+    broken = str(tmp_path / "broken")
+    # 21 batches per epoch: step 40 dies in the middle of epoch 2, after one checkpoint.
+    script = _kill_script("SIGKILL", 40, ["train", *args, "--out", broken])
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert killed.returncode == -signal.SIGKILL
+    assert load_checkpoint(tmp_path / "broken" / "checkpoint.safetensors")["epoch"] == 1
+    resumed = subprocess.run(
+        [sys.executable, "-m", "mlplab.cli", "train", *args, "--out", broken, "--resume"],
+        capture_output=True,
+        text=True,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    _same_run(tmp_path / "whole", tmp_path / "broken")
+
+
+def test_ctrl_c_saves_a_mid_epoch_checkpoint_and_resume_is_exact(tmp_path, capsys):
+    args = [*QUICK, "--dropout", "0.2"]
+    assert main(["train", *args, "--out", str(tmp_path / "whole")]) == 0
+    out = str(tmp_path / "stopped")
+    script = _kill_script("SIGINT", 30, ["train", *args, "--out", out])
+    stopped = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert stopped.returncode == 130, stopped.stderr
+    assert "--resume" in stopped.stderr and "Traceback" not in stopped.stderr
+    state = load_checkpoint(tmp_path / "stopped" / "checkpoint.safetensors")
+    assert (state["epoch"], state["batch"], state["step"]) == (1, 9, 30)
+    assert main(["train", *args, "--out", out, "--resume"]) == 0
+    _same_run(tmp_path / "whole", tmp_path / "stopped")
+
+
+def test_resume_may_extend_the_epochs(tmp_path):
+    out = str(tmp_path / "run")
+    assert main(["train", *QUICK, "--epochs", "1", "--out", out]) == 0
+    assert main(["train", "--epochs", "2", "--quiet", "--out", out, "--resume"]) == 0
+    assert load_checkpoint(tmp_path / "run" / "checkpoint.safetensors")["epoch"] == 2
+
+
+def test_nan_loss_stops_with_epoch_step_and_advice(tmp_path, capsys):
+    out = tmp_path / "nan"
+    assert main(["train", "--dataset", "linear", "--lr", "1e6", "--quiet", "--out", str(out)]) == 1
+    error = capsys.readouterr().err
+    assert "epoch 1, step" in error and "learning rate" in error
+    assert not (out / "checkpoint.safetensors").exists()
+
+
+def test_nan_after_a_checkpoint_keeps_the_last_good_one(tmp_path, capsys, monkeypatch):
+    loss_forward = mlplab.nn.MSELoss.forward
+    calls = [0]
+
+    def poisoned(self, outputs, targets):
+        calls[0] += 1
+        loss = loss_forward(self, outputs, targets)
+        return loss * float("nan") if calls[0] == 30 else loss
+
+    monkeypatch.setattr(mlplab.nn.MSELoss, "forward", poisoned)
+    out = tmp_path / "nan"
+    assert main(["train", "--dataset", "linear", "--quiet", "--out", str(out)]) == 1
+    assert "epoch 2, step" in capsys.readouterr().err
+    state = load_checkpoint(out / "checkpoint.safetensors")
+    assert state["epoch"] == 1
+    assert all(numpy.isfinite(value.data).all() for value in state["model"].values())
+
+
+def _assert_refused(argv, capsys, cwd_files_before=()):
+    """``argv`` exits with 2 and prints exactly one line on standard error."""
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--optimizer", "adamx"], "unknown value 'adamx'"),
+        (["--activation", "swish"], "--activation"),
+        (["--layers", "784-256-10"], "does not fit digits"),
+        (["--layers", "64-ten-10"], "--layers"),
+        (["--dataset", "nope"], "unknown data set 'nope'"),
+        (["--lr", "abc"], "expected a number"),
+        (["--lr", "-1"], "below the minimum"),
+        (["--dropout", "1.5"], "--dropout"),
+        (["--epochs", "0"], "--epochs"),
+        (["--schedule", "bogus:1"], "--schedule"),
+        (["--nesterov"], "--nesterov"),
+        (["--loss", "mse"], "does not suit classification"),
+        (["--task", "regression"], "digits"),
+        (["--config", "missing.toml"], "cannot read config file"),
+        (["--resume", "missing.safetensors"], "does not exist"),
+        (["--resume"], "--resume needs the run folder"),
+        (["--bogus"], "unrecognized arguments"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(
+    tmp_path, monkeypatch, capsys, argv, message
+):
+    monkeypatch.chdir(tmp_path)
+    line = _assert_refused(["train", *argv, "--quiet"], capsys)
+    assert message in line
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("content", ['epochs = "many"', "learning_rate = 0.1", "this is not toml"])
+def test_bad_toml_is_refused(tmp_path, capsys, content):
+    (tmp_path / "run.toml").write_text(content)
+    out = tmp_path / "out"
+    line = _assert_refused(
+        ["train", "--config", str(tmp_path / "run.toml"), "--out", str(out)], capsys
+    )
+    assert "run.toml" in line or "--epochs" in line
+    assert not out.exists()
+
+
+def test_a_folder_holding_a_run_is_refused_and_left_alone(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", *QUICK, "--epochs", "1", "--out", str(out)]) == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    line = _assert_refused(
+        ["train", *QUICK, "--epochs", "1", "--lr", "0.01", "--out", str(out)], capsys
+    )
+    assert "different run" in line and "lr" in line
+    line = _assert_refused(["train", *QUICK, "--epochs", "1", "--out", str(out)], capsys)
+    assert "add --resume" in line
+    line = _assert_refused(["train", "--lr", "0.01", "--out", str(out), "--resume"], capsys)
+    assert "a resumed run keeps its settings" in line
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+
+
+def test_a_damaged_checkpoint_is_refused_on_resume(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", *QUICK, "--epochs", "1", "--out", str(out)]) == 0
+    (out / "checkpoint.safetensors").write_bytes(b"not a checkpoint")
+    line = _assert_refused(["train", "--out", str(out), "--resume"], capsys)
+    assert "checkpoint" in line
+
+
+def test_main_without_command_prints_help(capsys):
+    assert main([]) == 0
+    assert "train" in capsys.readouterr().out
+    assert os.environ.get("MLPLAB_ARRAY_MODULE", "numpy") == "numpy"
