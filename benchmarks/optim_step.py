@@ -6,11 +6,12 @@ script times step() in both libraries (PyTorch's default implementation on CPU, 
 threads) and prints the best time per step and the ratio mlplab / PyTorch (below 1: mlplab
 is faster).
 
-Run:  .venv/bin/python benchmarks/optim_step.py [--repeats 7] [--iterations 200] [--threads 2]
+Run:  .venv/bin/python benchmarks/optim_step.py [--repeats 20] [--iterations 50] [--threads 2]
 """
 
 import argparse
 import itertools
+import os
 import time
 
 import numpy
@@ -64,24 +65,30 @@ def make_parameters(library):
     return params
 
 
-def seconds_per_step(optimizer, iterations, repeats):
-    """Best time of ``repeats`` runs of ``iterations`` steps, per step."""
-    for _ in range(10):  # state allocation and warm caches happen outside the timing
-        optimizer.step()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(iterations):
+def seconds_per_step(optimizers, iterations, repeats):
+    """Best time per step of each optimizer over ``repeats`` runs of ``iterations`` steps.
+
+    The optimizers take turns run by run, so that a burst of load from other processes on the
+    machine falls on both libraries rather than on one.
+    """
+    for optimizer in optimizers:
+        for _ in range(10):  # state allocation and warm caches happen outside the timing
             optimizer.step()
-        best = min(best, (time.perf_counter() - start) / iterations)
+    best = [float("inf")] * len(optimizers)
+    for _ in range(repeats):
+        for i, optimizer in enumerate(optimizers):
+            start = time.perf_counter()
+            for _ in range(iterations):
+                optimizer.step()
+            best[i] = min(best[i], (time.perf_counter() - start) / iterations)
     return best
 
 
 def main():
     """Parse the options, time every optimizer in both libraries, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--iterations", type=int, default=50)
     parser.add_argument("--threads", type=int, default=2, help="PyTorch's intra-op threads")
     parser.add_argument("--only", nargs="*", help="labels of the optimizers to time (default all)")
     args = parser.parse_args()
@@ -91,15 +98,14 @@ def main():
     print(
         f"numpy {numpy.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads)"
     )
+    print(f"load average over the last minute: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
     print(f"{'optimizer':<22}{'mlplab us':>11}{'torch us':>11}{'ratio':>8}")
     for label, name, settings in CASES:
         if args.only and label not in args.only:
             continue
         ours = getattr(optim, name)(make_parameters(mlplab), **settings)
         theirs = getattr(torch.optim, name)(make_parameters(torch), **settings)
-        with torch.no_grad():
-            t_theirs = seconds_per_step(theirs, args.iterations, args.repeats)
-        t_ours = seconds_per_step(ours, args.iterations, args.repeats)
+        t_ours, t_theirs = seconds_per_step([ours, theirs], args.iterations, args.repeats)
         print(f"{label:<22}{t_ours * 1e6:>11.1f}{t_theirs * 1e6:>11.1f}{t_ours / t_theirs:>8.2f}")
 
 

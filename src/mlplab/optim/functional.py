@@ -317,9 +317,10 @@ def adam(
         second = exp_avg_sq
     step_size = lr / (1 - beta1**step)
     bias_correction2_sqrt = math.sqrt(1 - beta2**step)
+    # m / (√v'/c + ε) = c·m / (√v' + cε) with c = √(1 - β₂ᵗ): one pass over the array fewer
+    # (the form of PyTorch's capturable Adam).
     denom = tmp
     xp.sqrt(second, out=denom)
-    denom /= bias_correction2_sqrt
-    denom += eps
+    denom += eps * bias_correction2_sqrt
     xp.divide(exp_avg, denom, out=denom)
-    _descend(param, denom, step_size, out=denom)
+    _descend(param, denom, step_size * bias_correction2_sqrt, out=denom)
