@@ -184,11 +184,15 @@ def test_a_torch_save_file_is_named_as_such(tmp_path):
     [
         (b"", "has 0 bytes, too few"),
         (b"\x00" * 5, "has 5 bytes, too few"),
-        (os.urandom(64) + b"\xff" * 8, "the header claims|not valid JSON|pickle"),
+        (
+            np.random.default_rng(7).bytes(64) + b"\xff" * 8,
+            "the header claims|not valid JSON|pickle",
+        ),
         ((2).to_bytes(8, "little") + b"[]", "not a JSON object"),
         ((3).to_bytes(8, "little") + b"{x}", "not valid JSON"),
         (np.save.__doc__.encode()[:100], "the header claims"),
     ],
+    ids=["empty", "five-zero-bytes", "random-bytes", "json-list", "bad-json", "text"],
 )
 def test_random_and_foreign_bytes_are_rejected(tmp_path, content, message):
     path = tmp_path / "bad.safetensors"
