@@ -36,7 +36,9 @@ def test_default_train_reaches_95_percent_on_digits(default_run, capsys):
         "confusion_matrix.png",
     ):
         assert (default_run / name).is_file(), name
-    records = [json.loads(line) for line in (default_run / "history.jsonl").read_text().splitlines()]
+    records = [
+        json.loads(line) for line in (default_run / "history.jsonl").read_text().splitlines()
+    ]
     assert [r["epoch"] for r in records] == list(range(1, 31))
     assert {"train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr"} <= set(records[0])
     model = mlplab.load(default_run / "model.safetensors")

@@ -61,7 +61,7 @@ def run(args):
         names += [path] if len(rows) == 1 else [f"{path}[{i}]" for i in range(len(rows))]
         samples.append(rows)
     model = runs.load_model(model_path)
-    outputs = predict(model, numpy.concatenate(samples))
+    outputs = predict(model, numpy.concatenate(samples)).astype(numpy.float64)
     if description["task"] == "classification":
         table = _classes(outputs, description["class_names"])
     else:
@@ -70,7 +70,8 @@ def run(args):
         table = [dict(zip(targets, map(float, row), strict=True)) for row in values]
     _print(names, table, args.limit)
     if args.output:
-        _write(Path(args.output), names, table, outputs)
+        array = _softmax(outputs) if description["task"] == "classification" else values
+        _write(Path(args.output), names, table, array)
     return 0
 
 
@@ -103,9 +104,12 @@ def _read_image(path, description, preprocessing, invert):
     """A picture as one sample: grey, resized to the input's shape, scaled to the input range."""
     from PIL import Image, UnidentifiedImageError
 
-    shape = description["feature_shape"]
-    if len(shape) != 2 or preprocessing["inputs"]["kind"] != "scale":
-        raise UsageError(f"{path}: this model does not take images (its inputs are {shape})")
+    shape = description.get("image_shape")
+    if not shape or preprocessing["inputs"]["kind"] != "scale":
+        raise UsageError(
+            f"{path}: this model does not take images (its inputs are "
+            f"{description['feature_shape']} values of {description['dataset']})"
+        )
     try:
         with Image.open(path) as image:
             grey = image.convert("L").resize((shape[1], shape[0]), Image.Resampling.LANCZOS)
@@ -118,10 +122,15 @@ def _read_image(path, description, preprocessing, invert):
     return pixels.reshape(1, -1).astype(numpy.float32)
 
 
+def _softmax(logits):
+    """Class probabilities from logits (N, C), stable for large logits."""
+    shifted = numpy.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
 def _classes(outputs, class_names):
     """Predicted class, its name and softmax probability for each row of logits."""
-    shifted = outputs - outputs.max(axis=1, keepdims=True)
-    probabilities = numpy.exp(shifted) / numpy.exp(shifted).sum(axis=1, keepdims=True)
+    probabilities = _softmax(outputs)
     classes = outputs.argmax(axis=1)
     return [
         {
@@ -147,7 +156,10 @@ def _print(names, table, limit):
 
 
 def _write(path, names, table, outputs):
-    """Write the predictions as CSV (one row per input) or .npy (the raw outputs), atomically."""
+    """Write the predictions as CSV (one row per input) or .npy, atomically.
+
+    The .npy holds class probabilities (N, C), or values in the data's units (N, T).
+    """
     if path.suffix == ".npy":
         buffer = io.BytesIO()
         numpy.save(buffer, outputs, allow_pickle=False)

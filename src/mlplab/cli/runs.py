@@ -83,6 +83,7 @@ def load_data(settings, generator, preprocessing=None):
         "task": task,
         "num_features": dataset.num_features,
         "feature_shape": list(dataset.feature_shape),
+        "image_shape": _image_shape(dataset),
         "num_outputs": dataset.num_targets,
         "class_names": list(dataset.class_names) if dataset.class_names else None,
         "target_names": list(dataset.target_names) if dataset.target_names else None,
@@ -110,6 +111,14 @@ def load_data(settings, generator, preprocessing=None):
         description,
         preprocessing,
     )
+
+
+def _image_shape(dataset):
+    """(height, width) of a set of pictures (``digits`` stores its 8x8 images flat), else None."""
+    if len(dataset.feature_shape) == 2:
+        return list(dataset.feature_shape)
+    shape = dataset.meta.get("image_shape")
+    return list(shape) if shape else None
 
 
 def _fit_preprocessing(dataset, x_train, y_train):

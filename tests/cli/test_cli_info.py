@@ -1,0 +1,32 @@
+"""Tests of ``mlplab info``: architecture, parameter counts, training settings."""
+
+from mlplab.cli import main
+
+
+def test_info_shows_architecture_counts_and_settings(default_run, capsys):
+    assert main(["info", str(default_run)]) == 0
+    text = capsys.readouterr().out
+    assert "Linear(in_features=64, out_features=256" in text
+    assert "19,210" in text  # 64·256 + 256 + 256·10 + 10
+    assert "trained on digits" in text and "optimizer" in text and "adam" in text
+    assert "results after 30 epochs" in text
+
+
+def test_info_of_a_lone_model_file(default_run, tmp_path, capsys):
+    lone = tmp_path / "model.safetensors"
+    lone.write_bytes((default_run / "model.safetensors").read_bytes())
+    assert main(["info", str(lone)]) == 0
+    assert "19,210" in capsys.readouterr().out
+
+
+def test_info_lists_datasets(capsys):
+    assert main(["info", "--datasets"]) == 0
+    text = capsys.readouterr().out
+    assert "fashion-mnist" in text and "linnerud" in text
+
+
+def test_info_refuses_what_is_not_a_model(tmp_path, capsys):
+    (tmp_path / "model.safetensors").write_bytes(b"garbage")
+    assert main(["info", str(tmp_path)]) == 2
+    assert main(["info"]) == 2
+    assert "cannot load model" in capsys.readouterr().err
