@@ -1,0 +1,196 @@
+"""Tests of mlplab.train.loop: fit, evaluate, predict, exact resume, NaN stop, Ctrl-C."""
+
+import math
+import signal
+
+import numpy
+import pytest
+
+import mlplab
+from mlplab import nn
+from mlplab.data import DataLoader
+from mlplab.optim import SGD, Adam, lr_scheduler
+from mlplab.train import (
+    Checkpoint,
+    EarlyStopping,
+    NonFiniteLossError,
+    evaluate,
+    fit,
+    load_checkpoint,
+    predict,
+)
+
+
+def _blobs(n=120, seed=0):
+    """Three separable Gaussian blobs in 2-D: float32 inputs and int labels."""
+    rng = numpy.random.default_rng(seed)
+    y = numpy.arange(n) % 3
+    x = rng.normal(scale=0.3, size=(n, 2)) + numpy.array([[0, 0], [2, 0], [0, 2]])[y]
+    return x.astype(numpy.float32), y
+
+
+def _setup(dropout=0.2, seed=0, scheduler=False):
+    """A small classification run: model, loss, optimizer, loader, generator, scheduler."""
+    generator = mlplab.Generator(seed)
+    x, y = _blobs()
+    model = nn.MLP([2, 16, 3], dropout=dropout, generator=generator)
+    optimizer = Adam(model.parameters(), lr=0.03)
+    loader = DataLoader(x, y, 16, shuffle=True, generator=generator)
+    schedule = lr_scheduler.StepLR(optimizer, 2, 0.5) if scheduler else None
+    return model, nn.CrossEntropyLoss(), optimizer, loader, generator, schedule
+
+
+def _fit(setup, **options):
+    model, loss_fn, optimizer, loader, generator, schedule = setup
+    val_loader = DataLoader(*_blobs(60, seed=1), 64)
+    return fit(
+        model,
+        loss_fn,
+        optimizer,
+        loader,
+        val_loader,
+        scheduler=schedule,
+        generators={"run": generator},
+        **options,
+    )
+
+
+def test_fit_learns_and_returns_history_as_data():
+    setup = _setup(scheduler=True)
+    history = _fit(setup, epochs=6)
+    assert [record["epoch"] for record in history.records] == list(range(1, 7))
+    assert len(history.step_losses) == 6 * len(setup[3])
+    assert history.last["val_accuracy"] > 0.95
+    assert history.metric("lr") == [0.03, 0.03, 0.015, 0.015, 0.0075, 0.0075]
+    assert history.last["train_loss"] < history.records[0]["train_loss"]
+    assert setup[0].training
+
+
+def test_regression_records_mse_and_r2():
+    generator = mlplab.Generator(1)
+    x = generator.normal((64, 3))
+    y = (x @ numpy.array([[1.0], [2.0], [-1.0]], dtype=numpy.float32)).astype(numpy.float32)
+    model = nn.Linear(3, 1, generator=generator)
+    loader = DataLoader(x, y, 8, shuffle=True, generator=generator)
+    history = fit(
+        model,
+        nn.MSELoss(),
+        SGD(model.parameters(), lr=0.1),
+        loader,
+        loader,
+        epochs=20,
+        task="regression",
+        generators={"run": generator},
+    )
+    assert history.last["val_r2"] > 0.999 and history.last["val_mse"] < 1e-3
+
+
+def test_resume_from_a_mid_run_checkpoint_equals_never_stopping(tmp_path):
+    whole = _fit(_setup(scheduler=True), epochs=5)
+    path = tmp_path / "c.safetensors"
+    first = _setup(scheduler=True)
+    _fit(first, epochs=2, callbacks=[Checkpoint(path)])
+    second = _setup(seed=5, scheduler=True)  # other seed: everything must come from the file
+    resumed = _fit(second, epochs=5, resume_from=path)
+    assert resumed.step_losses == whole.step_losses
+    reference = _setup(scheduler=True)
+    _fit(reference, epochs=5)
+    for a, b in zip(reference[0].parameters(), second[0].parameters(), strict=True):
+        assert a.data.tobytes() == b.data.tobytes()
+
+
+def test_ctrl_c_stops_between_steps_and_saves_a_resumable_checkpoint(tmp_path):
+    path = tmp_path / "c.safetensors"
+
+    class PressCtrlC:
+        def on_batch_end(self, run, loss):
+            if run.step == 11:
+                signal.raise_signal(signal.SIGINT)
+
+    history = _fit(_setup(), epochs=4, callbacks=[PressCtrlC(), Checkpoint(path)])
+    assert history.stop_reason == "interrupted" and len(history.step_losses) == 11
+    state = load_checkpoint(path)
+    assert (state["epoch"], state["batch"]) == (1, 3)
+    resumed = _fit(_setup(seed=9), epochs=4, resume_from=path)
+    assert resumed.step_losses == _fit(_setup(), epochs=4).step_losses
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_non_finite_loss_names_epoch_and_step_and_skips_the_update():
+    model, loss_fn, optimizer, loader, generator, _ = _setup()
+
+    def poisoned(outputs, targets):
+        loss = loss_fn(outputs, targets)
+        return loss * math.inf if poisoned.calls == 10 else loss
+
+    poisoned.calls = 0
+
+    class Count:
+        def on_batch_end(self, run, loss):
+            poisoned.calls += 1
+            if poisoned.calls == 10:
+                self.before = [p.data.copy() for p in run.model.parameters()]
+
+    counter = Count()
+    with pytest.raises(NonFiniteLossError, match=r"epoch 2, step 11 \(batch 3 of the epoch\)"):
+        fit(
+            model,
+            poisoned,
+            optimizer,
+            loader,
+            epochs=3,
+            callbacks=[counter],
+            generators={"run": generator},
+        )
+    for before, parameter in zip(counter.before, model.parameters(), strict=True):
+        numpy.testing.assert_array_equal(before, parameter.data)
+
+
+def test_early_stopping_stops_and_restores_the_best_weights():
+    setup = _setup(dropout=0.0)
+    stopper = EarlyStopping("val_accuracy", patience=2, restore_best_weights=True)
+    history = _fit(setup, epochs=50, callbacks=[stopper])
+    assert history.stop_reason == "early-stopping" and len(history.records) < 50
+    assert stopper.mode == "max" and stopper.best == max(history.metric("val_accuracy"))
+    final = evaluate(setup[0], setup[1], DataLoader(*_blobs(60, seed=1), 64))
+    assert final["accuracy"] == stopper.best
+
+
+def test_evaluate_and_predict_leave_the_mode_and_draw_nothing():
+    model, loss_fn, _, _, generator, _ = _setup()
+    state = generator.get_state()
+    figures = evaluate(model, loss_fn, DataLoader(*_blobs(), 50))
+    assert set(figures) == {"loss", "accuracy"} and model.training
+    outputs = predict(model, _blobs()[0], batch_size=7)
+    assert outputs.shape == (120, 3) and model.training
+    assert generator.get_state() == state
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"epochs": -1}, "epochs"),
+        ({"epochs": 1, "task": "ranking"}, "task"),
+        ({"epochs": 1, "scheduler_interval": "batch"}, "scheduler_interval"),
+    ],
+)
+def test_bad_settings_are_refused_before_any_work(options, message):
+    setup = _setup()
+    with pytest.raises(ValueError, match=message):
+        _fit(setup, **options)
+
+
+def test_a_checkpoint_of_another_setup_is_refused(tmp_path):
+    path = tmp_path / "c.safetensors"
+    _fit(_setup(), epochs=1, callbacks=[Checkpoint(path)])
+    model, loss_fn, optimizer, loader, generator, _ = _setup()
+    with pytest.raises(ValueError, match="generators"):
+        fit(
+            model,
+            loss_fn,
+            optimizer,
+            loader,
+            epochs=2,
+            resume_from=path,
+            generators={"other": generator},
+        )
