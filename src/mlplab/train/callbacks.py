@@ -127,6 +127,10 @@ class Checkpoint:
     def __init__(self, path):
         self.path = Path(path)
 
+    def on_train_begin(self, run):
+        """Create the checkpoint's folder if needed."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
     def on_epoch_end(self, run, record):
         """Save the run as it stands at the end of the epoch."""
         save_checkpoint(self.path, run.state_dict())
@@ -227,6 +231,10 @@ class HistoryLogger:
 
     def __init__(self, folder):
         self.folder = Path(folder)
+
+    def on_train_begin(self, run):
+        """Create the folder if needed."""
+        self.folder.mkdir(parents=True, exist_ok=True)
 
     def on_epoch_end(self, run, record):
         """Rewrite both files with every epoch so far."""
