@@ -290,3 +290,14 @@ def test_main_without_command_prints_help(capsys):
     assert main([]) == 0
     assert "train" in capsys.readouterr().out
     assert os.environ.get("MLPLAB_ARRAY_MODULE", "numpy") == "numpy"
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [["onecycle:0.01"], ["warmup:1+cosine"], ["step:1:0.5"]],
+)
+def test_every_kind_of_schedule_drives_the_learning_rate(tmp_path, schedule):
+    out = tmp_path / "run"
+    assert main(["train", *QUICK, "--schedule", *schedule, "--out", str(out)]) == 0
+    rates = [json.loads(line)["lr"] for line in (out / "history.jsonl").read_text().splitlines()]
+    assert len(set(rates)) > 1, rates

@@ -23,6 +23,7 @@ def _state():
         "generator": generator.get_state(),
         "nothing": None,
         "names": ["a", "b"],
+        "limits": [float("inf"), -float("inf")],
     }
 
 
@@ -31,6 +32,7 @@ def test_round_trip_keeps_values_types_and_keys(tmp_path):
     state = _state()
     save_checkpoint(path, state)
     loaded = load_checkpoint(path)
+    assert loaded["limits"] == [float("inf"), -float("inf")]
     assert loaded["epoch"] == 3 and loaded["betas"] == (0.9, 0.999) and loaded["nothing"] is None
     numpy.testing.assert_array_equal(loaded["weights"]["0.weight"], state["weights"]["0.weight"])
     assert loaded["weights"]["0.weight"].dtype == numpy.float32

@@ -194,3 +194,13 @@ def test_a_checkpoint_of_another_setup_is_refused(tmp_path):
             resume_from=path,
             generators={"other": generator},
         )
+
+
+def test_a_plateau_schedule_watches_the_validation_loss():
+    setup = _setup()
+    # In "max" mode a falling loss never counts as better: after the first epoch sets the best,
+    # the rate halves after every epoch (each record holds the rate the epoch trained with).
+    schedule = lr_scheduler.ReduceLROnPlateau(setup[2], mode="max", patience=0, factor=0.5)
+    history = _fit((*setup[:5], schedule), epochs=4)
+    assert history.metric("lr") == [0.03, 0.03, 0.015, 0.0075]
+    assert schedule.best == history.records[0]["val_loss"]

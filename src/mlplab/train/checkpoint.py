@@ -11,6 +11,7 @@ that diverges keeps its last good checkpoint.
 """
 
 import json
+import math
 
 import numpy
 import safetensors
@@ -55,6 +56,9 @@ def _encode(value, path, arrays):
         return {"__tuple__": [_encode(item, f"{path}.{i}", arrays) for i, item in enumerate(value)]}
     if isinstance(value, list):
         return [_encode(item, f"{path}.{i}", arrays) for i, item in enumerate(value)]
+    if isinstance(value, float) and not math.isfinite(value):
+        # JSON has no inf or nan; a plateau schedule's "best so far" starts at inf.
+        return {"__float__": repr(value)}
     if value is None or isinstance(value, bool | int | float | str):
         return value
     raise CheckpointError(
@@ -82,6 +86,8 @@ def _decode(value, arrays):
         return value
     if "__array__" in value:
         return _load_reference(value, arrays)
+    if "__float__" in value:
+        return float(value["__float__"])
     if "__tuple__" in value:
         return tuple(_decode(item, arrays) for item in value["__tuple__"])
     if "__items__" in value:

@@ -18,6 +18,7 @@ import numpy
 import mlplab.random
 from mlplab.autograd import no_grad
 from mlplab.backend import to_numpy, xp
+from mlplab.optim.lr_scheduler import ReduceLROnPlateau
 from mlplab.tensor import as_tensor
 from mlplab.train.checkpoint import load_checkpoint
 from mlplab.train.metrics import RunningMetrics
@@ -98,7 +99,7 @@ class Run:
         return self.history.stop_reason
 
     def stop(self, reason):
-        """Ask the loop to end after the current step (callbacks call this)."""
+        """Ask the loop to end once the epoch in progress is over (callbacks call this)."""
         self.history.stop_reason = reason
 
     def state_dict(self):
@@ -129,12 +130,12 @@ class Run:
                 f"The checkpoint holds generators {sorted(names)} but this run draws from "
                 f"{sorted(self.generators)}: resume with the same setup that wrote it"
             )
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
         if (state["scheduler"] is None) != (self.scheduler is None):
             raise ValueError(
                 "The checkpoint and this run differ in having a learning-rate schedule"
             )
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None:
             self.scheduler.load_state_dict(state["scheduler"])
         for name, generator in self.generators.items():
@@ -380,7 +381,7 @@ def _learning_rate(optimizer):
 
 def _step_epoch_scheduler(scheduler, record):
     """Advance a per-epoch schedule; a plateau schedule watches the validation (or train) loss."""
-    if type(scheduler).__name__ == "ReduceLROnPlateau":
+    if isinstance(scheduler, ReduceLROnPlateau):
         scheduler.step(record.get("val_loss", record["train_loss"]))
     else:
         scheduler.step()
