@@ -202,3 +202,54 @@ def test_float32_stays_float32():
     assert theta.dtype == m.dtype == v.dtype == np.float32
     # Adam's first step moves every coordinate by about lr against the gradient's sign.
     np.testing.assert_allclose(theta, THETA - 0.1 * np.sign(GRAD), rtol=1e-4, atol=1e-4)
+
+
+def _sgd_nesterov(theta, grad, buffer):
+    F.sgd(
+        theta,
+        grad,
+        buffer,
+        lr=0.1,
+        momentum=0.9,
+        dampening=0.0,
+        weight_decay=0.1,
+        nesterov=True,
+        maximize=False,
+    )
+
+
+@pytest.mark.parametrize("layout", ["strided", "fortran", "float32 grad"])
+def test_the_numpy_path_equals_the_blas_path(layout):
+    # BLAS takes contiguous arrays of one dtype; other layouts go through NumPy, same numbers.
+    theta, buffer = THETA.copy(), OTHER.copy()
+    _sgd_nesterov(theta, GRAD, buffer)
+    if layout == "strided":
+        storage = np.zeros((3, 8))
+        other_theta = storage[:, ::2]
+        other_theta[...] = THETA
+        grad = GRAD
+    elif layout == "fortran":
+        other_theta, grad = np.asfortranarray(THETA), np.asfortranarray(GRAD)
+    else:
+        other_theta, grad = THETA.copy(), GRAD.astype(np.float32)
+    other_buffer = OTHER.copy()
+    _sgd_nesterov(other_theta, grad, other_buffer)
+    tolerance = 1e-7 if layout == "float32 grad" else 1e-15
+    np.testing.assert_allclose(other_theta, theta, rtol=0, atol=tolerance)
+    np.testing.assert_allclose(other_buffer, buffer, rtol=0, atol=tolerance)
+
+
+def test_blas_on_one_thread_restores_the_thread_counts():
+    from threadpoolctl import threadpool_info
+
+    F._blas()  # loaded, as after a first step
+
+    def counts():
+        return [
+            (i["filepath"], i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"
+        ]
+
+    before = counts()
+    with F.blas_on_one_thread():
+        assert all(n == 1 for _, n in counts())
+    assert counts() == before

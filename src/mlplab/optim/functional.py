@@ -10,10 +10,16 @@ the first step).
 Every rule runs in the same visible stages: the gradient's sign (``maximize``), weight decay,
 the running averages, and the move of the parameter. ``work`` holds scratch arrays of the
 parameter's shape and dtype that the optimizer allocates once and reuses, so a step allocates
-nothing; without it the function allocates what it needs.
+nothing; without it the function allocates what it needs. The moves ``y ← y + αx`` go through
+BLAS's axpy when the arrays allow it: one pass over memory instead of NumPy's two (a scaled
+temporary, then the sum); an optimizer's step runs them on one BLAS thread
+(:func:`blas_on_one_thread`).
 """
 
+import functools
 import math
+
+import numpy
 
 from mlplab.backend import xp
 
@@ -40,10 +46,55 @@ def _direction(param, grad, *, weight_decay, maximize, out):
     return grad
 
 
-def _descend(param, direction, step_size, *, out):
-    """θ ← θ - step_size · direction, through the scratch array ``out``."""
-    xp.multiply(direction, step_size, out=out)
-    xp.subtract(param, out, out=param)
+@functools.cache
+def _blas():
+    """BLAS's axpy for float32 and float64, and a controller of BLAS's threads; loaded once."""
+    from scipy.linalg import blas
+    from threadpoolctl import ThreadpoolController
+
+    # Made after SciPy's BLAS is loaded, so that it controls that library too.
+    controller = ThreadpoolController().select(user_api="blas")
+    routines = {numpy.dtype(numpy.float32): blas.saxpy, numpy.dtype(numpy.float64): blas.daxpy}
+    return routines, controller
+
+
+def blas_on_one_thread():
+    """A context in which BLAS runs on one thread; the optimizers step inside it.
+
+    An axpy is too short to share: with BLAS's threads waiting for a core beside NumPy's and
+    other processes', it was measured up to 100 times slower than on one thread, which is as fast
+    as one NumPy pass. The previous thread counts are restored on exit.
+    """
+    return _blas()[1].limit(limits=1)
+
+
+def _axpy(alpha, x, y, *, out):
+    """y ← y + αx in place: one BLAS call for contiguous NumPy float arrays, else via ``out``.
+
+    ``out`` is scratch space of y's shape (it may be ``x`` itself when x is not needed after).
+    """
+    if (
+        type(x) is numpy.ndarray
+        and type(y) is numpy.ndarray
+        and x.dtype == y.dtype
+        and x.flags.c_contiguous
+        and y.flags.c_contiguous
+        and y.flags.writeable
+        and x.dtype in _blas()[0]
+    ):
+        flat = y.reshape(-1)  # a view: BLAS updates y's own memory
+        result = _blas()[0][x.dtype](x.reshape(-1), flat, a=alpha)
+        if result is not flat:  # the wrapper had to copy: put the result where it belongs
+            y[...] = result.reshape(y.shape)
+        return
+    xp.multiply(x, alpha, out=out)
+    y += out
+
+
+def _decay_toward(average, value, weight, *, out):
+    """average ← (1 - weight)·average + weight·value: a running average, in place."""
+    average *= 1 - weight
+    _axpy(weight, value, average, out=out)
 
 
 def sgd(
@@ -93,7 +144,7 @@ def sgd(
     scratch = _work(work, 0, param)
     d_p = _direction(param, grad, weight_decay=weight_decay, maximize=maximize, out=scratch)
     if momentum == 0:
-        _descend(param, d_p, lr, out=scratch)
+        _axpy(-lr, d_p, param, out=scratch)
         return None
     if momentum_buffer is None:
         momentum_buffer = d_p.copy()
@@ -103,15 +154,14 @@ def sgd(
             momentum_buffer += d_p
         else:
             # Dampening excludes Nesterov, so d_p is not needed after this and may be scaled.
-            xp.multiply(d_p, 1 - dampening, out=scratch)
-            momentum_buffer += scratch
+            _axpy(1 - dampening, d_p, momentum_buffer, out=scratch)
     if nesterov:
+        # θ - γ(g + μb), taken as two moves
         step = _work(work, 1, param)
-        xp.multiply(momentum_buffer, momentum, out=step)
-        step += d_p
-        _descend(param, step, lr, out=step)
+        _axpy(-lr, d_p, param, out=step)
+        _axpy(-lr * momentum, momentum_buffer, param, out=step)
     else:
-        _descend(param, momentum_buffer, lr, out=scratch)
+        _axpy(-lr, momentum_buffer, param, out=scratch)
     return momentum_buffer
 
 
@@ -165,7 +215,7 @@ def adagrad(
     xp.sqrt(state_sum, out=std)
     std += eps
     xp.divide(d_p, std, out=std)
-    _descend(param, std, clr, out=std)
+    _axpy(-clr, std, param, out=std)
 
 
 def rmsprop(
@@ -220,11 +270,10 @@ def rmsprop(
     )
     avg = _work(work, 1, param)
     square_avg *= alpha
-    xp.multiply(d_p, 1 - alpha, out=avg)
-    avg *= d_p
-    square_avg += avg
+    xp.multiply(d_p, d_p, out=avg)
+    _axpy(1 - alpha, avg, square_avg, out=avg)
     if centered:
-        _lerp(grad_avg, d_p, 1 - alpha, out=avg)
+        _decay_toward(grad_avg, d_p, 1 - alpha, out=avg)
         xp.multiply(grad_avg, grad_avg, out=avg)
         xp.subtract(square_avg, avg, out=avg)
         xp.sqrt(avg, out=avg)
@@ -235,16 +284,9 @@ def rmsprop(
     if momentum > 0:
         momentum_buffer *= momentum
         momentum_buffer += avg
-        _descend(param, momentum_buffer, lr, out=avg)
+        _axpy(-lr, momentum_buffer, param, out=avg)
     else:
-        _descend(param, avg, lr, out=avg)
-
-
-def _lerp(start, end, weight, *, out):
-    """start ← start + weight·(end - start), in place, through the scratch array ``out``."""
-    xp.subtract(end, start, out=out)
-    out *= weight
-    start += out
+        _axpy(-lr, avg, param, out=avg)
 
 
 def adam(
@@ -305,11 +347,10 @@ def adam(
     else:
         d_p = _direction(param, grad, weight_decay=weight_decay, maximize=maximize, out=scratch)
     tmp = _work(work, 1, param)
-    _lerp(exp_avg, d_p, 1 - beta1, out=tmp)
+    _decay_toward(exp_avg, d_p, 1 - beta1, out=tmp)
     exp_avg_sq *= beta2
-    xp.multiply(d_p, 1 - beta2, out=tmp)
-    tmp *= d_p
-    exp_avg_sq += tmp
+    xp.multiply(d_p, d_p, out=tmp)
+    _axpy(1 - beta2, tmp, exp_avg_sq, out=tmp)
     if amsgrad:
         xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         second = max_exp_avg_sq
@@ -323,4 +364,4 @@ def adam(
     xp.sqrt(second, out=denom)
     denom += eps * bias_correction2_sqrt
     xp.divide(exp_avg, denom, out=denom)
-    _descend(param, denom, step_size * bias_correction2_sqrt, out=denom)
+    _axpy(-step_size * bias_correction2_sqrt, denom, param, out=denom)

@@ -13,6 +13,7 @@ import numbers
 
 from mlplab.autograd import enable_grad
 from mlplab.backend import xp
+from mlplab.optim import functional as F
 from mlplab.tensor import Tensor
 
 
@@ -146,16 +147,17 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None or p.data.size == 0:
-                    continue
-                if p.grad.shape != p.data.shape:
-                    raise ValueError(
-                        f"A parameter of shape {p.data.shape} has a gradient of shape "
-                        f"{p.grad.shape}: a gradient must have its parameter's shape"
-                    )
-                self._update(p, self.state.setdefault(p, {}), group)
+        with F.blas_on_one_thread():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None or p.data.size == 0:
+                        continue
+                    if p.grad.shape != p.data.shape:
+                        raise ValueError(
+                            f"A parameter of shape {p.data.shape} has a gradient of shape "
+                            f"{p.grad.shape}: a gradient must have its parameter's shape"
+                        )
+                    self._update(p, self.state.setdefault(p, {}), group)
         return loss
 
     def _update(self, param, state, group):
