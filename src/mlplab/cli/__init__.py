@@ -52,3 +52,6 @@ def main(argv=None):
     except UsageError as error:
         print(f"mlplab {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C outside training (which saves a checkpoint itself)
+        print(f"\nmlplab {args.command}: interrupted", file=sys.stderr)
+        return 130
