@@ -225,8 +225,13 @@ def build_optimizer(settings, parameters):
     """The optimizer named by ``--optimizer`` with the run's lr, momentum and weight decay."""
     name, lr, decay = settings["optimizer"], settings["lr"], settings["weight_decay"]
     momentum, nesterov = settings["momentum"], settings["nesterov"]
-    if nesterov and (name != "sgd" or not momentum):
-        raise UsageError("--nesterov needs --optimizer sgd and a --momentum above 0")
+    if nesterov and name != "sgd":
+        raise UsageError(
+            f"--nesterov is SGD's Nesterov momentum and does not apply to {name}: leave it out, "
+            "or use --optimizer sgd --momentum 0.9 --nesterov"
+        )
+    if nesterov and not momentum:
+        raise UsageError("--nesterov needs a --momentum above 0, e.g. --momentum 0.9")
     if name == "sgd":
         return SGD(
             parameters, lr=lr, momentum=momentum or 0.0, nesterov=nesterov, weight_decay=decay
