@@ -309,3 +309,13 @@ def test_state_dict_is_a_snapshot_with_indices():
     buffer = state["state"][0]["momentum_buffer"].copy()
     optimizer.step()
     assert np.array_equal(state["state"][0]["momentum_buffer"], buffer)
+
+
+def test_a_gradient_of_the_wrong_shape_is_an_error_before_anything_moves():
+    a = mlplab.tensor(np.ones(3), requires_grad=True)
+    b = mlplab.tensor(np.ones(3), requires_grad=True)
+    a.grad, b.grad = np.ones(3), np.ones(4)
+    optimizer = optim.Adam([a, b])
+    with pytest.raises(ValueError, match=r"shape \(3,\) has a gradient of shape \(4,\)"):
+        optimizer.step()
+    assert np.array_equal(a.data, np.ones(3)) and not optimizer.state

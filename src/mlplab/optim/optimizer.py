@@ -147,17 +147,22 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        # Checked before any parameter moves, so that a bad gradient leaves the model as it was.
+        todo = [
+            (p, group)
+            for group in self.param_groups
+            for p in group["params"]
+            if p.grad is not None and p.data.size != 0
+        ]
+        for p, _ in todo:
+            if p.grad.shape != p.data.shape:
+                raise ValueError(
+                    f"A parameter of shape {p.data.shape} has a gradient of shape "
+                    f"{p.grad.shape}: a gradient must have its parameter's shape"
+                )
         with F.blas_on_one_thread():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None or p.data.size == 0:
-                        continue
-                    if p.grad.shape != p.data.shape:
-                        raise ValueError(
-                            f"A parameter of shape {p.data.shape} has a gradient of shape "
-                            f"{p.grad.shape}: a gradient must have its parameter's shape"
-                        )
-                    self._update(p, self.state.setdefault(p, {}), group)
+            for p, group in todo:
+                self._update(p, self.state.setdefault(p, {}), group)
         return loss
 
     def _update(self, param, state, group):
