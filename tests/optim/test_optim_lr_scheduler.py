@@ -73,7 +73,11 @@ def _sequence(scheduler, optimizer, steps=EPOCHS):
 
 
 @pytest.mark.parametrize("kind", ["SGD", "Adam"])
-@pytest.mark.parametrize(("name", "kwargs"), CASES, ids=[f"{n}-{k}" for n, k in CASES])
+# Ids by position within each schedule: settings holding functions would print their addresses,
+# which differ between pytest-xdist workers.
+@pytest.mark.parametrize(
+    ("name", "kwargs"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)]
+)
 def test_rate_sequence_matches_torch(name, kwargs, kind):
     ours_opt, theirs_opt = _optimizers(kind)
     ours = getattr(lr_scheduler, name)(ours_opt, **kwargs)
