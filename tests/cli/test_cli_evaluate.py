@@ -21,6 +21,13 @@ def test_evaluate_accepts_the_model_file_itself(default_run, tmp_path, capsys):
     assert png.exists()
 
 
+def test_evaluate_and_predict_a_lone_model_file(default_run, tmp_path, capsys):
+    lone = tmp_path / "digits.safetensors"
+    lone.write_bytes((default_run / "model.safetensors").read_bytes())
+    assert main(["evaluate", str(lone), "--png", str(tmp_path / "m.png")]) == 0
+    assert "accuracy" in capsys.readouterr().out
+
+
 def test_evaluate_regression_reports_r2_per_target(tmp_path, capsys):
     out = tmp_path / "linear"
     assert (

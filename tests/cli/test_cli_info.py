@@ -1,5 +1,7 @@
 """Tests of ``mlplab info``: architecture, parameter counts, training settings."""
 
+import mlplab
+from mlplab import nn
 from mlplab.cli import main
 
 
@@ -16,7 +18,8 @@ def test_info_of_a_lone_model_file(default_run, tmp_path, capsys):
     lone = tmp_path / "model.safetensors"
     lone.write_bytes((default_run / "model.safetensors").read_bytes())
     assert main(["info", str(lone)]) == 0
-    assert "19,210" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "19,210" in text and "trained on digits" in text
 
 
 def test_info_lists_datasets(capsys):
@@ -30,3 +33,12 @@ def test_info_refuses_what_is_not_a_model(tmp_path, capsys):
     assert main(["info", str(tmp_path)]) == 2
     assert main(["info"]) == 2
     assert "cannot load model" in capsys.readouterr().err
+
+
+def test_a_model_saved_from_python_is_described_but_not_evaluated(tmp_path, capsys):
+    path = tmp_path / "plain.safetensors"
+    mlplab.save(nn.MLP([2, 3]), path)
+    assert main(["info", str(path)]) == 0
+    assert "training settings unknown" in capsys.readouterr().out
+    assert main(["evaluate", str(path)]) == 2
+    assert "was not saved by 'mlplab train'" in capsys.readouterr().err

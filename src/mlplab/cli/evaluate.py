@@ -46,7 +46,7 @@ def add_parser(subparsers):
 def run(args):
     """Evaluate as ``args`` say; returns the exit code."""
     folder, model_path = runs.locate_run(args.run)
-    document = runs.read_run_config(folder)
+    document = runs.model_run_config(folder, model_path)
     settings = dict(document["settings"])
     settings["dataset"] = args.dataset or settings["dataset"]
     settings["data_dir"], settings["download"] = args.data_dir, args.download

@@ -41,11 +41,11 @@ def run(args):
     print(model)
     print()
     print(model.summary())
-    config_path = folder / runs.CONFIG
-    if not config_path.exists():
-        print(f"\n(no {runs.CONFIG} beside the model: training settings unknown)")
+    try:
+        document = runs.model_run_config(folder, model_path)
+    except UsageError:
+        print("\n(not saved by 'mlplab train': training settings unknown)")
         return 0
-    document = runs.read_run_config(folder)
     data = document["data"]
     print(
         f"\ntrained on {data['dataset']} ({data['task']}; {data['samples']['train']} training, "

@@ -49,7 +49,7 @@ def add_parser(subparsers):
 def run(args):
     """Predict as ``args`` say; returns the exit code."""
     folder, model_path = runs.locate_run(args.run)
-    document = runs.read_run_config(folder)
+    document = runs.model_run_config(folder, model_path)
     if args.output and Path(args.output).suffix not in (".csv", ".npy"):
         raise UsageError(f"--output {args.output}: use a .csv or .npy file name")
     if args.output and not Path(args.output).resolve().parent.is_dir():

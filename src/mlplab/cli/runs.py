@@ -17,6 +17,7 @@ import mlplab
 from mlplab import nn
 from mlplab.cli.config import UsageError, identity
 from mlplab.data import available_datasets, load_dataset, train_val_split
+from mlplab.io import read_info
 from mlplab.optim import SGD, Adagrad, Adam, AdamW, RMSprop, lr_scheduler
 from mlplab.utils import atomic_write_bytes
 
@@ -320,6 +321,22 @@ def check_new_folder(folder, settings):
 def write_json(path, document):
     """Write ``document`` as indented JSON, atomically."""
     atomic_write_bytes(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
+
+
+def model_run_config(folder, model_path):
+    """The run config of a model: its folder's ``config.json``, else the copy saved inside it."""
+    if (Path(folder) / CONFIG).exists():
+        return read_run_config(folder)
+    try:
+        document = read_info(model_path)["metadata"]
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot load model {model_path}: {error}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("settings"), dict):
+        raise UsageError(
+            f"{model_path} was not saved by 'mlplab train' and has no {CONFIG} beside it: "
+            "its data and scaling are unknown"
+        )
+    return document
 
 
 def locate_run(path):
