@@ -14,12 +14,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/fit_linear_regression.py
+	$(BIN)/mlplab train
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/ruff format --check src tests benchmarks examples
-	$(BIN)/python -m pytest -n 2
+	# One BLAS thread per test worker: two workers with two BLAS threads each on two cores
+	# oversubscribe them and run many times slower.
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
@@ -30,6 +32,8 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/autograd_overhead.py
+	$(BIN)/python benchmarks/optim_step.py
+	$(BIN)/python benchmarks/train_mlp.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
