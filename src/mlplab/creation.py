@@ -3,13 +3,7 @@
 import numpy
 
 from mlplab.backend import xp
-from mlplab.tensor import Tensor, _resolve_dtype, as_array
-
-
-def _shape_argument(shape):
-    if len(shape) == 1 and isinstance(shape[0], tuple | list):
-        return tuple(shape[0])
-    return tuple(shape)
+from mlplab.tensor import Tensor, _resolve_dtype, as_array, shape_from_args
 
 
 def _float_default(dtype):
@@ -18,13 +12,13 @@ def _float_default(dtype):
 
 def zeros(*shape, dtype=None, requires_grad=False):
     """Tensor of zeros (float32 unless ``dtype`` says otherwise)."""
-    data = xp.zeros(_shape_argument(shape), dtype=_float_default(dtype))
+    data = xp.zeros(shape_from_args(shape), dtype=_float_default(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False):
     """Tensor of ones (float32 unless ``dtype`` says otherwise)."""
-    data = xp.ones(_shape_argument(shape), dtype=_float_default(dtype))
+    data = xp.ones(shape_from_args(shape), dtype=_float_default(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 

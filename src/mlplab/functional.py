@@ -9,7 +9,7 @@ import numpy
 from mlplab import ops
 from mlplab import random as _random
 from mlplab.backend import xp
-from mlplab.tensor import Tensor, as_tensor
+from mlplab.tensor import Tensor, as_tensor, shape_from_args
 
 
 def resolve_axis(axis, keepdims, dim, keepdim):
@@ -188,22 +188,15 @@ def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
 
 
 # ----------------------------------------------------------------------------- shape
-def _shape_argument(shape):
-    """Accept ``f(x, 2, 3)`` and ``f(x, (2, 3))`` alike."""
-    if len(shape) == 1 and isinstance(shape[0], tuple | list):
-        return tuple(shape[0])
-    return tuple(shape)
-
-
 def reshape(x, *shape):
     """The same elements in a new shape (one dimension may be -1)."""
-    return ops.Reshape.apply(_tensor(x), shape=_shape_argument(shape))
+    return ops.Reshape.apply(_tensor(x), shape=shape_from_args(shape))
 
 
 def permute(x, *dims):
     """Axes reordered by the permutation ``dims``."""
     x = _tensor(x)
-    dims = tuple(d % x.ndim for d in _shape_argument(dims))
+    dims = tuple(d % x.ndim for d in shape_from_args(dims))
     if sorted(dims) != list(range(x.ndim)):
         raise ValueError(f"{dims} is not a permutation of the {x.ndim} axes of shape {x.shape}")
     return ops.Permute.apply(x, axes=dims)
@@ -220,7 +213,7 @@ def swapaxes(x, axis1, axis2):
 def transpose(x, *axes):
     """Reverse the axes; with two axes, swap them (PyTorch); with all axes, permute (NumPy)."""
     x = _tensor(x)
-    axes = _shape_argument(axes)
+    axes = shape_from_args(axes)
     if not axes:
         return ops.Permute.apply(x, axes=tuple(reversed(range(x.ndim))))
     if len(axes) == 2:
@@ -313,7 +306,7 @@ def dropout(input, p=0.5, training=True, *, generator=None):
     if not training or p == 0:
         return input
     dtype = input.dtype if input.dtype.kind == "f" else numpy.dtype(numpy.float32)
-    source = _random.default_generator if generator is None else generator
+    source = _random.generator_or_default(generator)
     mask = (source.random(input.shape, dtype=dtype) >= p).astype(dtype)
     if p == 1:  # everything dropped; 1 / (1 - p) would be infinite
         return input * mask

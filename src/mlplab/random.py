@@ -8,7 +8,7 @@ The same seed gives the same numbers. NumPy's global ``np.random`` is never used
 import numpy
 
 from mlplab.backend import xp
-from mlplab.tensor import Tensor
+from mlplab.tensor import Tensor, shape_from_args
 
 
 class Generator:
@@ -90,34 +90,29 @@ def manual_seed(seed):
     return default_generator.manual_seed(seed)
 
 
-def _generator(generator):
+def generator_or_default(generator):
+    """``generator`` itself, or the default generator when it is None."""
     return default_generator if generator is None else generator
-
-
-def _shape_argument(shape):
-    if len(shape) == 1 and isinstance(shape[0], tuple | list):
-        return tuple(shape[0])
-    return tuple(shape)
 
 
 def randn(*shape, generator=None, dtype=numpy.float32, requires_grad=False):
     """Tensor of standard normal samples."""
-    data = _generator(generator).normal(_shape_argument(shape), dtype=dtype)
+    data = generator_or_default(generator).normal(shape_from_args(shape), dtype=dtype)
     return Tensor(data, requires_grad=requires_grad)
 
 
 def rand(*shape, generator=None, dtype=numpy.float32, requires_grad=False):
     """Tensor of uniform samples from [0, 1)."""
-    data = _generator(generator).uniform(_shape_argument(shape), dtype=dtype)
+    data = generator_or_default(generator).uniform(shape_from_args(shape), dtype=dtype)
     return Tensor(data, requires_grad=requires_grad)
 
 
 def randint(low, high, size, generator=None):
     """Tensor of int64 samples from [low, high)."""
-    data = _generator(generator).integers(low, high, size).astype(numpy.int64)
+    data = generator_or_default(generator).integers(low, high, size).astype(numpy.int64)
     return Tensor(data)
 
 
 def randperm(n, generator=None):
     """Tensor holding a random permutation of range(n)."""
-    return Tensor(_generator(generator).permutation(n).astype(numpy.int64))
+    return Tensor(generator_or_default(generator).permutation(n).astype(numpy.int64))

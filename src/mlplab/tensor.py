@@ -78,6 +78,13 @@ def as_array(data, dtype=None, copy=True):
     return array.copy() if copy else array
 
 
+def shape_from_args(shape):
+    """Accept a shape given as separate ints, ``f(2, 3)``, or as one sequence, ``f((2, 3))``."""
+    if len(shape) == 1 and isinstance(shape[0], tuple | list):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
 def _check_can_require_grad(array):
     """Raise TypeError unless ``array`` is floating point: only those have gradients."""
     if array.dtype.kind not in FLOAT_KINDS:

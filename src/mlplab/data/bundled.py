@@ -8,7 +8,7 @@ import numpy
 
 from mlplab.data.dataset import Dataset
 from mlplab.data.transforms import train_val_split
-from mlplab.random import default_generator
+from mlplab.random import generator_or_default
 
 
 def load_digits(generator=None, *, test_fraction=0.2):
@@ -31,7 +31,7 @@ def load_digits(generator=None, *, test_fraction=0.2):
     bunch = sklearn_digits()
     x, y = numpy.asarray(bunch.data), numpy.asarray(bunch.target, dtype=numpy.int64)
     x_train, y_train, x_test, y_test = train_val_split(
-        x, y, test_fraction, default_generator if generator is None else generator
+        x, y, test_fraction, generator_or_default(generator)
     )
     return Dataset(
         name="digits",
@@ -69,7 +69,7 @@ def load_linnerud(generator=None, *, test_fraction=0.2):
         numpy.asarray(bunch.target, numpy.float64),
     )
     x_train, y_train, x_test, y_test = train_val_split(
-        x, y, test_fraction, default_generator if generator is None else generator
+        x, y, test_fraction, generator_or_default(generator)
     )
     return Dataset(
         name="linnerud",

@@ -10,7 +10,7 @@ import math
 
 import numpy
 
-from mlplab.random import default_generator
+from mlplab.random import generator_or_default
 from mlplab.tensor import Tensor, from_numpy
 
 
@@ -95,7 +95,7 @@ class DataLoader:
         # the moment the epoch starts even if no batch is ever requested.
         order = None
         if self.shuffle:
-            generator = default_generator if self.generator is None else self.generator
+            generator = generator_or_default(self.generator)
             order = numpy.asarray(generator.permutation(len(self.x)))
         return self._batches(order)
 

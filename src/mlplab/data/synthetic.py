@@ -11,7 +11,7 @@ import numpy
 
 from mlplab.data.dataset import Dataset
 from mlplab.data.transforms import train_val_split
-from mlplab.random import default_generator
+from mlplab.random import generator_or_default
 
 
 def _check(n_samples, noise, test_fraction, minimum=2):
@@ -88,7 +88,7 @@ def load_linear(
         a, b, c (the coefficients) and d (the intercept) to their true values.
     """
     _check(n_samples, noise, test_fraction)
-    generator = default_generator if generator is None else generator
+    generator = generator_or_default(generator)
     weights = numpy.asarray(coefficients, dtype=numpy.float64)
     if weights.ndim != 1 or weights.size == 0 or not numpy.isfinite(weights).all():
         raise ValueError(f"Invalid coefficients {coefficients!r}: use a list of finite numbers")
@@ -142,7 +142,7 @@ def load_xor(generator=None, *, n_samples=400, noise=0.0, test_fraction=0.2):
         x float32 (N, 2), y int64 (N,) in {0, 1}.
     """
     _check(n_samples, noise, test_fraction)
-    generator = default_generator if generator is None else generator
+    generator = generator_or_default(generator)
     # Balanced by construction: class 0 in the quadrants where the signs agree, class 1 where
     # they differ, each point's first sign drawn at random.
     labels = numpy.repeat(numpy.arange(2), _class_sizes(n_samples, 2))
@@ -178,7 +178,7 @@ def load_spirals(
     _check(n_samples, noise, test_fraction)
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"Invalid num_classes {num_classes!r}: use an integer >= 2")
-    generator = default_generator if generator is None else generator
+    generator = generator_or_default(generator)
     sizes = _class_sizes(n_samples, num_classes)
     labels = numpy.repeat(numpy.arange(num_classes), sizes)
     t = _numpy(generator.uniform(n_samples, dtype=numpy.float64))
@@ -206,7 +206,7 @@ def load_moons(generator=None, *, n_samples=500, noise=0.1, test_fraction=0.2):
         x float32 (N, 2), y int64 (N,) in {0, 1}.
     """
     _check(n_samples, noise, test_fraction)
-    generator = default_generator if generator is None else generator
+    generator = generator_or_default(generator)
     labels = numpy.repeat(numpy.arange(2), _class_sizes(n_samples, 2))
     angle = math.pi * _numpy(generator.uniform(n_samples, dtype=numpy.float64))
     outer = numpy.stack([numpy.cos(angle), numpy.sin(angle)], axis=1)
@@ -237,7 +237,7 @@ def load_circles(generator=None, *, n_samples=500, noise=0.05, factor=0.5, test_
     _check(n_samples, noise, test_fraction)
     if not 0.0 < factor < 1.0:
         raise ValueError(f"Invalid factor {factor!r}: the inner radius must lie in (0, 1)")
-    generator = default_generator if generator is None else generator
+    generator = generator_or_default(generator)
     labels = numpy.repeat(numpy.arange(2), _class_sizes(n_samples, 2))
     angle = 2 * math.pi * _numpy(generator.uniform(n_samples, dtype=numpy.float64))
     radius = numpy.where(labels == 0, 1.0, factor)

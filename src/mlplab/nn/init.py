@@ -10,10 +10,6 @@ import math
 from mlplab import random as _random
 
 
-def _generator(generator):
-    return _random.default_generator if generator is None else generator
-
-
 def _fill(tensor, values):
     """Write ``values`` into the tensor's data in place (parameters keep their identity)."""
     tensor.data[...] = values
@@ -66,14 +62,20 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with samples of U(a, b)."""
     if a > b:
         raise ValueError(f"uniform_: lower bound {a} is above upper bound {b}")
-    return _fill(tensor, _generator(generator).uniform(tensor.shape, a, b, dtype=tensor.dtype))
+    return _fill(
+        tensor,
+        _random.generator_or_default(generator).uniform(tensor.shape, a, b, dtype=tensor.dtype),
+    )
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with samples of N(mean, std^2)."""
     if std < 0:
         raise ValueError(f"normal_: std must be non-negative, got {std}")
-    return _fill(tensor, _generator(generator).normal(tensor.shape, mean, std, dtype=tensor.dtype))
+    return _fill(
+        tensor,
+        _random.generator_or_default(generator).normal(tensor.shape, mean, std, dtype=tensor.dtype),
+    )
 
 
 def constant_(tensor, val):
