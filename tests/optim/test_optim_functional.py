@@ -1,5 +1,7 @@
 """One step of each update rule against its equations written out in NumPy."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -34,7 +36,9 @@ def test_sgd(momentum, dampening, nesterov, weight_decay, maximize):
     g = (-GRAD if maximize else GRAD) + weight_decay * THETA
     # first step: the buffer starts as the gradient itself
     theta, grad = THETA.copy(), GRAD.copy()
-    buffer = F.sgd(theta, grad, None, **settings)
+    buffers = [None]
+    F.sgd([theta], [grad], buffers, **settings)
+    (buffer,) = buffers
     if momentum == 0:
         assert buffer is None
         _close(theta, THETA - 0.1 * g)
@@ -46,7 +50,7 @@ def test_sgd(momentum, dampening, nesterov, weight_decay, maximize):
         return
     # a later step: b ← μb + (1 - τ)g
     theta, buffer = THETA.copy(), OTHER.copy()
-    F.sgd(theta, GRAD, buffer, **settings)
+    F.sgd([theta], [GRAD], [buffer], **settings)
     expected_buffer = momentum * OTHER + (1 - dampening) * g
     _close(buffer, expected_buffer)
     step = g + momentum * expected_buffer if nesterov else expected_buffer
@@ -59,10 +63,10 @@ def test_sgd(momentum, dampening, nesterov, weight_decay, maximize):
 def test_adagrad(lr_decay, weight_decay, maximize):
     theta, state_sum = THETA.copy(), STATE.copy()
     F.adagrad(
-        theta,
-        GRAD,
-        state_sum,
-        step=4,
+        [theta],
+        [GRAD],
+        [state_sum],
+        [4],
         lr=0.1,
         lr_decay=lr_decay,
         weight_decay=weight_decay,
@@ -86,11 +90,11 @@ def test_rmsprop(momentum, centered, weight_decay, maximize):
     buffer = OTHER.copy() * 2 if momentum else None
     alpha, eps, lr = 0.9, 1e-8, 0.01
     F.rmsprop(
-        theta,
-        GRAD,
-        square_avg,
-        grad_avg,
-        buffer,
+        [theta],
+        [GRAD],
+        [square_avg],
+        [grad_avg],
+        [buffer],
         lr=lr,
         alpha=alpha,
         eps=eps,
@@ -122,12 +126,12 @@ def test_adam(decoupled, amsgrad, weight_decay, maximize):
     theta, m, v = THETA.copy(), OTHER.copy(), STATE.copy()
     v_max = STATE.copy() * 1.5 if amsgrad else None
     F.adam(
-        theta,
-        GRAD,
-        m,
-        v,
-        v_max,
-        step=t,
+        [theta],
+        [GRAD],
+        [m],
+        [v],
+        [v_max],
+        [t],
         lr=lr,
         beta1=beta1,
         beta2=beta2,
@@ -156,41 +160,17 @@ def test_adam(decoupled, amsgrad, weight_decay, maximize):
     _close(theta, start - lr * m_hat / (np.sqrt(v_hat) + eps))
 
 
-def test_rules_work_without_scratch_and_with_it_alike():
-    results = []
-    for work in (None, (np.empty((3, 4)), np.empty((3, 4)))):
-        theta, m, v = THETA.copy(), OTHER.copy(), STATE.copy()
-        F.adam(
-            theta,
-            GRAD,
-            m,
-            v,
-            None,
-            step=1,
-            lr=0.1,
-            beta1=0.9,
-            beta2=0.999,
-            eps=1e-8,
-            weight_decay=0.1,
-            amsgrad=False,
-            maximize=True,
-            work=work,
-        )
-        results.append(theta)
-    assert np.array_equal(*results)
-
-
 def test_float32_stays_float32():
     theta = THETA.astype(np.float32)
     grad = GRAD.astype(np.float32)
     m, v = np.zeros_like(theta), np.zeros_like(theta)
     F.adam(
-        theta,
-        grad,
-        m,
-        v,
+        [theta],
+        [grad],
+        [m],
+        [v],
         None,
-        step=1,
+        [1],
         lr=0.1,
         beta1=0.9,
         beta2=0.999,
@@ -204,52 +184,183 @@ def test_float32_stays_float32():
     np.testing.assert_allclose(theta, THETA - 0.1 * np.sign(GRAD), rtol=1e-4, atol=1e-4)
 
 
-def _sgd_nesterov(theta, grad, buffer):
-    F.sgd(
-        theta,
-        grad,
-        buffer,
+def _sgd_step(fresh, maximize, weight_decay):
+    results = []
+    for momentum, dampening, nesterov in [(0.0, 0, False), (0.9, 0.3, False), (0.9, 0, True)]:
+        for buffer in (None, OTHER):  # a first step, then a later one
+            theta, buffers = fresh(THETA), [None if buffer is None else fresh(buffer)]
+            settings = {"momentum": momentum, "dampening": dampening, "nesterov": nesterov}
+            F.sgd(
+                [theta],
+                [fresh(GRAD)],
+                buffers,
+                lr=0.1,
+                weight_decay=weight_decay,
+                maximize=maximize,
+                **settings,
+            )
+            results += [theta, buffers[0]]
+    return results
+
+
+def _adagrad_step(fresh, maximize, weight_decay):
+    theta, state_sum = fresh(THETA), fresh(STATE)
+    F.adagrad(
+        [theta],
+        [fresh(GRAD)],
+        [state_sum],
+        [3],
         lr=0.1,
-        momentum=0.9,
-        dampening=0.0,
-        weight_decay=0.1,
-        nesterov=True,
-        maximize=False,
+        lr_decay=0.05,
+        weight_decay=weight_decay,
+        eps=1e-10,
+        maximize=maximize,
     )
+    return [theta, state_sum]
 
 
-@pytest.mark.parametrize("layout", ["strided", "fortran", "float32 grad"])
-def test_the_numpy_path_equals_the_blas_path(layout):
-    # BLAS takes contiguous arrays of one dtype; other layouts go through NumPy, same numbers.
+def _rmsprop_step(fresh, maximize, weight_decay):
+    results = []
+    for centered, momentum in itertools.product([False, True], [0.0, 0.9]):
+        arrays = [fresh(THETA), fresh(GRAD), fresh(STATE), fresh(OTHER * 0.1), fresh(OTHER)]
+        theta, grad, square_avg, grad_avg, buffer = arrays
+        F.rmsprop(
+            [theta],
+            [grad],
+            [square_avg],
+            [grad_avg],
+            [buffer],
+            lr=0.01,
+            alpha=0.9,
+            eps=1e-8,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+            maximize=maximize,
+        )
+        results += [theta, square_avg, grad_avg, buffer]
+    return results
+
+
+def _adam_step(fresh, maximize, weight_decay):
+    results = []
+    for amsgrad, decoupled in itertools.product([False, True], [False, True]):
+        theta, m, v, v_max = fresh(THETA), fresh(OTHER), fresh(STATE), fresh(STATE)
+        F.adam(
+            [theta],
+            [fresh(GRAD)],
+            [m],
+            [v],
+            [v_max],
+            [3],
+            lr=0.01,
+            beta1=0.8,
+            beta2=0.99,
+            eps=1e-8,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled,
+        )
+        results += [theta, m, v, v_max]
+    return results
+
+
+@pytest.mark.parametrize("rule", [_sgd_step, _adagrad_step, _rmsprop_step, _adam_step])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_loops_equal_whole_array_arithmetic_bit_for_bit(rule, dtype):
+    # C-contiguous arrays run the compiled loops; Fortran-ordered ones the whole-array form.
+    for maximize, weight_decay in itertools.product([False, True], [0.0, 0.1]):
+        compiled = rule(lambda a: np.array(a, dtype, order="C"), maximize, weight_decay)
+        whole = rule(lambda a: np.array(a, dtype, order="F"), maximize, weight_decay)
+        for a, b in zip(compiled, whole, strict=True):
+            if a is None:
+                assert b is None
+                continue
+            assert a.dtype == b.dtype == dtype
+            np.testing.assert_array_equal(a, b)
+
+
+def test_contiguous_float_arrays_take_the_compiled_loop():
+    for dtype in (np.float32, np.float64):
+        theta = THETA.astype(dtype)
+        assert F._compiles((theta, theta.copy(), theta.copy()))
+    assert not F._compiles((np.asfortranarray(THETA), THETA))  # a layout the loop cannot walk
+    assert not F._compiles((THETA, GRAD.astype(np.float32)))  # mixed dtypes
+    assert not F._compiles((THETA.astype(np.float16), GRAD.astype(np.float16)))
+    assert not F._compiles((THETA, GRAD[:2]))  # shapes differ
+    read_only = GRAD.copy()
+    read_only.flags.writeable = False
+    assert not F._compiles((THETA, read_only))
+
+
+@pytest.mark.parametrize("layout", ["fortran", "strided", "float32 grad", "read-only grad"])
+def test_any_layout_gives_the_same_step(layout):
+    settings = {"lr": 0.1, "momentum": 0.9, "dampening": 0.0, "weight_decay": 0.1}
     theta, buffer = THETA.copy(), OTHER.copy()
-    _sgd_nesterov(theta, GRAD, buffer)
-    if layout == "strided":
-        storage = np.zeros((3, 8))
-        other_theta = storage[:, ::2]
-        other_theta[...] = THETA
-        grad = GRAD
-    elif layout == "fortran":
+    F.sgd([theta], [GRAD], [buffer], nesterov=True, maximize=False, **settings)
+    grad = GRAD
+    if layout == "fortran":
         other_theta, grad = np.asfortranarray(THETA), np.asfortranarray(GRAD)
-    else:
+    elif layout == "strided":
+        other_theta = np.zeros((3, 8))[:, ::2]
+        other_theta[...] = THETA
+    elif layout == "float32 grad":
         other_theta, grad = THETA.copy(), GRAD.astype(np.float32)
+    else:
+        other_theta, grad = THETA.copy(), GRAD.copy()
+        grad.flags.writeable = False
     other_buffer = OTHER.copy()
-    _sgd_nesterov(other_theta, grad, other_buffer)
-    tolerance = 1e-7 if layout == "float32 grad" else 1e-15
+    F.sgd([other_theta], [grad], [other_buffer], nesterov=True, maximize=False, **settings)
+    tolerance = 1e-7 if layout == "float32 grad" else 0
     np.testing.assert_allclose(other_theta, theta, rtol=0, atol=tolerance)
     np.testing.assert_allclose(other_buffer, buffer, rtol=0, atol=tolerance)
 
 
-def test_blas_on_one_thread_restores_the_thread_counts():
-    from threadpoolctl import threadpool_info
+def _adam_on(params, steps):
+    """One Adam step over ``params`` at ``steps``; returns every array it wrote."""
+    grads = [np.cos(p * 3) for p in params]  # any gradient of each parameter's shape and dtype
+    m, v = [np.full_like(p, 0.1) for p in params], [np.full_like(p, 0.2) for p in params]
+    F.adam(
+        params, grads, m, v, None, steps, lr=0.01, beta1=0.9, beta2=0.99, eps=1e-8,
+        weight_decay=0.1, amsgrad=False, maximize=False,
+    )  # fmt: skip
+    return [*params, *m, *v]
 
-    F._blas()  # loaded, as after a first step
 
-    def counts():
-        return [
-            (i["filepath"], i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"
-        ]
+def test_one_call_over_many_parameters_equals_one_call_each():
+    # More parameters than one compiled call takes, of both float dtypes, some in a layout the
+    # compiled loop cannot walk, each at its own step: every one gets its own update.
+    rng = np.random.default_rng(1)
+    shapes = [(3, 4), (5,), (2, 3, 2), (7, 1), (1,), (4, 4), (6,), (2, 5), (3,), (8, 2), (2, 2)]
+    made = [rng.standard_normal(shape) for shape in shapes]
+    made[2] = np.asfortranarray(made[2])
+    made[5] = made[5].astype(np.float32)
+    made[9] = made[9].astype(np.float32)
+    steps = [k % 4 + 1 for k in range(len(made))]
+    together = _adam_on([p.copy(order="K") for p in made], steps)
+    one_by_one = [_adam_on([p.copy(order="K")], [t]) for p, t in zip(made, steps, strict=True)]
+    count = len(made)
+    for k, arrays in enumerate(one_by_one):
+        for role, array in enumerate(arrays):
+            np.testing.assert_array_equal(together[role * count + k], array)
+            assert together[role * count + k].dtype == made[k].dtype
 
-    before = counts()
-    with F.blas_on_one_thread():
-        assert all(n == 1 for _, n in counts())
-    assert counts() == before
+
+def test_a_gradient_of_another_shape_is_refused_before_anything_moves():
+    fine, other = THETA.copy(), THETA.copy()
+    with pytest.raises(ValueError, match=r"parameter 1 has shape \(3, 4\) but its gradient"):
+        F.sgd(
+            [fine, other], [GRAD, GRAD[0]], [None, None], lr=0.1, momentum=0.0, dampening=0.0,
+            weight_decay=0.0, nesterov=False, maximize=False,
+        )  # fmt: skip
+    np.testing.assert_array_equal(fine, THETA)
+    np.testing.assert_array_equal(other, THETA)
+
+
+def test_lists_of_different_lengths_are_refused():
+    with pytest.raises(ValueError, match=r"lengths \[2, 1\]: give one entry per parameter"):
+        F.sgd(
+            [THETA.copy(), THETA.copy()], [GRAD], [None, None], lr=0.1, momentum=0.0,
+            dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False,
+        )  # fmt: skip

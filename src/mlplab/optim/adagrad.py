@@ -61,21 +61,21 @@ class Adagrad(Optimizer):
         )
         _check_nonnegative("eps", group["eps"], "epsilon value")
 
-    def _update(self, param, state, group):
-        """One Adagrad step for ``param``; the step count and the sum live in ``state``."""
-        if not state:
-            state["step"] = 0
-            state["sum"] = xp.full_like(param.data, group["initial_accumulator_value"])
-        state["step"] += 1
+    def _update(self, group, params, states):
+        """One Adagrad step for ``params``; step counts and sums live in ``states``."""
+        for p, state in zip(params, states, strict=True):
+            if not state:
+                state["step"] = 0
+                state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
+            state["step"] += 1
         F.adagrad(
-            param.data,
-            param.grad,
-            state["sum"],
-            step=state["step"],
+            [p.data for p in params],
+            [p.grad for p in params],
+            [state["sum"] for state in states],
+            [state["step"] for state in states],
             lr=group["lr"],
             lr_decay=group["lr_decay"],
             weight_decay=group["weight_decay"],
             eps=group["eps"],
             maximize=group["maximize"],
-            work=self._scratch(param),
         )

@@ -65,23 +65,24 @@ class Adam(Optimizer):
                 raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
         _check_nonnegative("weight_decay", group["weight_decay"], "weight_decay value")
 
-    def _update(self, param, state, group):
-        """One Adam step for ``param``; the step count and the moments live in ``state``."""
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(param.data)
-            state["exp_avg_sq"] = xp.zeros_like(param.data)
-        if group["amsgrad"] and "max_exp_avg_sq" not in state:
-            state["max_exp_avg_sq"] = xp.zeros_like(param.data)
-        state["step"] += 1
+    def _update(self, group, params, states):
+        """One Adam step for ``params``; step counts and moments live in ``states``."""
+        for p, state in zip(params, states, strict=True):
+            if not state:
+                state["step"] = 0
+                state["exp_avg"] = xp.zeros_like(p.data)
+                state["exp_avg_sq"] = xp.zeros_like(p.data)
+            if group["amsgrad"] and "max_exp_avg_sq" not in state:
+                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+            state["step"] += 1
         beta1, beta2 = group["betas"]
         F.adam(
-            param.data,
-            param.grad,
-            state["exp_avg"],
-            state["exp_avg_sq"],
-            state.get("max_exp_avg_sq"),
-            step=state["step"],
+            [p.data for p in params],
+            [p.grad for p in params],
+            [state["exp_avg"] for state in states],
+            [state["exp_avg_sq"] for state in states],
+            [state.get("max_exp_avg_sq") for state in states],
+            [state["step"] for state in states],
             lr=group["lr"],
             beta1=beta1,
             beta2=beta2,
@@ -90,7 +91,6 @@ class Adam(Optimizer):
             amsgrad=group["amsgrad"],
             maximize=group["maximize"],
             decoupled_weight_decay=self.decoupled_weight_decay,
-            work=self._scratch(param),
         )
 
 

@@ -1,19 +1,26 @@
-"""The update rules of the optimizers as pure functions on arrays.
+"""The update rules of the optimizers as pure functions on lists of arrays.
 
-Each function applies one step of one rule to one parameter, in place: it overwrites ``param``
-and the state arrays handed to it and keeps nothing itself, so it can be tested against the
-equations in its docstring with nothing but NumPy. The settings are keyword-only. The equations
-follow PyTorch's documentation and its order of operations: ``g`` is the gradient, ``θ`` the
-parameter, ``γ`` the learning rate, ``λ`` the weight decay, and ``t`` the step number (1 at
-the first step).
+Each public function applies one step of one rule to a list of parameters, in place, as
+PyTorch's ``torch.optim.sgd``, ``adam``, ... do: it overwrites the parameters and the state arrays
+handed to it and keeps nothing itself, so it can be tested against the equations in its docstring
+with nothing but NumPy. The settings are keyword-only. The equations follow PyTorch's
+documentation and its order of operations: ``g`` is the gradient, ``θ`` the parameter, ``γ`` the
+learning rate, ``λ`` the weight decay, and ``t`` the step number (1 at the first step).
 
-Every rule runs in the same visible stages: the gradient's sign (``maximize``), weight decay,
-the running averages, and the move of the parameter. ``work`` holds scratch arrays of the
-parameter's shape and dtype that the optimizer allocates once and reuses, so a step allocates
-nothing; without it the function allocates what it needs. The moves ``y ← y + αx`` go through
-BLAS's axpy when the arrays allow it: one pass over memory instead of NumPy's two (a scaled
-temporary, then the sum); an optimizer's step runs them on one BLAS thread
-(:func:`blas_on_one_thread`).
+Every rule is written once, as a function of one element (``_sgd_values``, ...): it takes the
+values of a parameter, its gradient and its state and returns their new values, in the same
+visible stages: the gradient's sign (``maximize``), weight decay, the running averages, the move
+of the parameter. Its numbers (bias corrections, 1 - β) are worked out beforehand in the
+parameter's dtype, so float32 stays float32. The same function then runs in one of two ways:
+
+- compiled (:mod:`mlplab.optim.kernels`) into one loop over all elements of all the parameters,
+  which reads each array once and writes each result once -- for NumPy float32 and float64
+  arrays, the usual case. A rule applied as a chain of NumPy operations makes up to a dozen passes
+  over memory instead, and a call per parameter costs more than a small parameter's update.
+- on whole arrays, which the element function accepts unchanged: arrays of another module (CuPy),
+  other dtypes or layouts. The new values are then copied into place.
+
+Both give the same numbers, bit for bit.
 """
 
 import functools
@@ -21,86 +28,152 @@ import math
 
 import numpy
 
-from mlplab.backend import xp
-
-
-def _work(work, index, like):
-    """Scratch array number ``index`` from ``work``, or a new one shaped like ``like``."""
-    if work is not None and index < len(work):
-        return work[index]
-    return xp.empty_like(like)
-
-
-def _direction(param, grad, *, weight_decay, maximize, out):
-    """``g`` (``-g`` when maximizing) plus ``λθ``: the gradient the rule then works with.
-
-    Returns ``grad`` itself when there is nothing to add, else ``out`` holding the result.
-    """
-    if weight_decay != 0:
-        # -g + λθ and g + λθ, written as λθ ∓ g so that one scratch array suffices
-        xp.multiply(param, weight_decay, out=out)
-        (xp.subtract if maximize else xp.add)(out, grad, out=out)
-        return out
-    if maximize:
-        return xp.negative(grad, out=out)
-    return grad
+_FLOAT_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
+#: Parameters per call of a compiled loop (its tuples have this fixed length: one compilation).
+_BATCH = 8
 
 
 @functools.cache
-def _blas():
-    """BLAS's axpy for float32 and float64, and a controller of BLAS's threads; loaded once."""
-    from scipy.linalg import blas
-    from threadpoolctl import ThreadpoolController
+def _kernels():
+    """The compiled loops, imported at the first step (the compiler takes a while to load)."""
+    from mlplab.optim import kernels
 
-    # Made after SciPy's BLAS is loaded, so that it controls that library too.
-    controller = ThreadpoolController().select(user_api="blas")
-    routines = {numpy.dtype(numpy.float32): blas.saxpy, numpy.dtype(numpy.float64): blas.daxpy}
-    return routines, controller
+    return kernels
 
 
-def blas_on_one_thread():
-    """A context in which BLAS runs on one thread; the optimizers step inside it.
+def _compiles(arrays):
+    """Whether the compiled loop takes these arrays of one parameter.
 
-    An axpy is too short to share: with BLAS's threads waiting for a core beside NumPy's and
-    other processes', it was measured up to 100 times slower than on one thread, which is as fast
-    as one NumPy pass. The previous thread counts are restored on exit.
+    It walks one flat index over all of them, so each must be a writeable, C-contiguous NumPy
+    array of the first one's shape and float dtype (a read-only gradient takes the other way).
     """
-    return _blas()[1].limit(limits=1)
+    first = arrays[0]
+    dtype, shape = first.dtype, first.shape
+    if dtype not in _FLOAT_DTYPES:
+        return False
+    for array in arrays:
+        if type(array) is not numpy.ndarray or array.dtype != dtype or array.shape != shape:
+            return False
+        flags = array.flags
+        if not (flags.c_contiguous and flags.writeable):
+            return False
+    return True
 
 
-def _axpy(alpha, x, y, *, out):
-    """y ← y + αx in place: one BLAS call for contiguous NumPy float arrays, else via ``out``.
+@functools.lru_cache(maxsize=256)
+def _in_dtype(dtype, settings):
+    """The numbers among ``settings`` in ``dtype`` (flags stay bools), so float32 stays float32.
 
-    ``out`` is scratch space of y's shape (it may be ``x`` itself when x is not needed after).
+    Cached: a training run asks for the same few conversions at every step.
     """
-    if (
-        type(x) is numpy.ndarray
-        and type(y) is numpy.ndarray
-        and x.dtype == y.dtype
-        and x.flags.c_contiguous
-        and y.flags.c_contiguous
-        and y.flags.writeable
-        and x.dtype in _blas()[0]
-    ):
-        flat = y.reshape(-1)  # a view: BLAS updates y's own memory
-        result = _blas()[0][x.dtype](x.reshape(-1), flat, a=alpha)
-        if result is not flat:  # the wrapper had to copy: put the result where it belongs
-            y[...] = result.reshape(y.shape)
-        return
-    xp.multiply(x, alpha, out=out)
-    y += out
+    return tuple(s if isinstance(s, bool) else dtype.type(s) for s in settings)
 
 
-def _decay_toward(average, value, weight, *, out):
-    """average ← (1 - weight)·average + weight·value: a running average, in place."""
-    average *= 1 - weight
-    _axpy(weight, value, average, out=out)
+def _apply(rule, roles, per_param, settings):
+    """Apply the rule named ``rule`` to every parameter, each by the fastest way that takes it.
+
+    Parameters
+    ----------
+    rule : str
+        ``"sgd"``, ``"adagrad"``, ``"rmsprop"`` or ``"adam"``: the element function
+        ``_<rule>_values`` and its compiled loop ``kernels.<rule>``.
+    roles : sequence of lists of arrays, or None
+        One list per array the rule reads (parameters first, then gradients, then state), one
+        entry per parameter; None for state the rule does not keep this step.
+    per_param : list of tuples of floats
+        The numbers that differ between parameters (bias corrections at each one's step).
+    settings : tuple
+        The numbers and flags shared by all of them.
+    """
+    kept = [role for role in roles if role is not None]
+    if len({len(role) for role in kept}) > 1:
+        raise ValueError(
+            f"{rule}: the lists of parameters, gradients and state have lengths "
+            f"{[len(role) for role in kept]}: give one entry per parameter in each"
+        )
+    compiled, whole = {}, []
+    for k, arrays in enumerate(zip(*kept, strict=True)):
+        if _compiles(arrays):
+            compiled.setdefault(arrays[0].dtype, []).append(k)
+        else:
+            _check_shapes(rule, k, arrays)  # all checked before any parameter moves
+            whole.append(k)
+    for k in whole:
+        _apply_to_whole_arrays(rule, roles, k, per_param[k], settings)
+    for dtype, indices in compiled.items():
+        for start in range(0, len(indices), _BATCH):
+            batch = indices[start : start + _BATCH]
+            _run_compiled(rule, dtype, roles, [per_param[k] for k in batch], batch, settings)
+
+
+def _check_shapes(rule, k, arrays):
+    """Raise ValueError unless parameter ``k``'s gradient and state have its shape."""
+    for array in arrays[1:]:
+        if array.shape != arrays[0].shape:
+            raise ValueError(
+                f"{rule}: parameter {k} has shape {arrays[0].shape} but its gradient or state "
+                f"has shape {array.shape}: each must have its parameter's shape"
+            )
+
+
+def _apply_to_whole_arrays(rule, roles, k, numbers, settings):
+    """The rule's element function on parameter ``k``'s whole arrays; results copied into place."""
+    arrays = [None if role is None else role[k] for role in roles]
+    new = globals()[f"_{rule}_values"](*arrays, *_in_dtype(arrays[0].dtype, (*numbers, *settings)))
+    for array, values in zip(
+        arrays[:1] + arrays[2:], new, strict=True
+    ):  # the gradient is read only
+        if array is not None:
+            array[...] = values
+
+
+def _run_compiled(rule, dtype, roles, numbers, indices, settings):
+    """One call of the compiled loop over the parameters at ``indices`` (at most ``_BATCH``).
+
+    The loops take exactly ``_BATCH`` arrays per role, so that they compile once, whatever the
+    number of parameters: the places left over hold empty arrays, over which a loop does nothing.
+    """
+    padding = (numpy.empty(0, dtype),) * (_BATCH - len(indices))
+    flat = [
+        None if role is None else (*(role[k].ravel() for k in indices), *padding) for role in roles
+    ]
+    table = _table(dtype, tuple(numbers) + (numbers[0],) * len(padding))
+    getattr(_kernels(), rule)(*flat, table, *_in_dtype(dtype, settings))
+
+
+@functools.lru_cache(maxsize=256)
+def _table(dtype, numbers):
+    """``numbers`` (one tuple per parameter) as a (parameters, numbers) array in ``dtype``.
+
+    Cached like :func:`_in_dtype`: SGD's and RMSprop's stay the same from step to step. The
+    compiled loops only read it.
+    """
+    return numpy.array(numbers, dtype).reshape(len(numbers), -1)
+
+
+# ----------------------------------------------------------------------------------- SGD
+def _sgd_values(
+    param, grad, momentum_buffer, buffer_decay, buffer_gain, lr, momentum, weight_decay,
+    nesterov, maximize,
+):  # fmt: skip
+    """New θ and momentum buffer (None without momentum): see :func:`sgd`.
+
+    ``buffer_decay`` and ``buffer_gain`` are μ and 1 - τ, or 0 and 1 at a parameter's first
+    step: from an empty (zero) buffer that gives b = g exactly.
+    """
+    d_p = -grad if maximize else grad
+    if weight_decay != 0:
+        d_p = d_p + weight_decay * param
+    if momentum_buffer is not None:
+        momentum_buffer = buffer_decay * momentum_buffer + buffer_gain * d_p
+        d_p = d_p + momentum * momentum_buffer if nesterov else momentum_buffer
+    return param - lr * d_p, momentum_buffer
 
 
 def sgd(
-    param,
-    grad,
-    momentum_buffer,
+    params,
+    grads,
+    momentum_buffers,
     *,
     lr,
     momentum,
@@ -108,7 +181,6 @@ def sgd(
     weight_decay,
     nesterov,
     maximize,
-    work=None,
 ):
     """One step of stochastic gradient descent with momentum, in place.
 
@@ -123,60 +195,51 @@ def sgd(
 
     Parameters
     ----------
-    param : ndarray, any shape
-        The parameter θ, updated in place.
-    grad : ndarray, same shape
-        Its gradient; left unchanged.
-    momentum_buffer : ndarray of the same shape, or None
-        The momentum buffer ``b``, updated in place; None before the first step.
+    params : list of ndarray
+        The parameters θ, updated in place.
+    grads : list of ndarray, shaped as ``params``
+        Their gradients; left unchanged.
+    momentum_buffers : list of ndarray or None, one per parameter
+        The momentum buffers ``b``, updated in place. A None entry (before a parameter's first
+        step) is replaced in the list by a new buffer, when μ ≠ 0.
     lr, momentum, dampening, weight_decay : float
         γ, μ, τ and λ.
     nesterov, maximize : bool
         Use Nesterov momentum; follow the gradient upwards instead of downwards.
-    work : sequence of two ndarrays of the parameter's shape, optional
-        Scratch space.
-
-    Returns
-    -------
-    ndarray or None
-        The momentum buffer to keep (a new array at the first step), None when μ = 0.
     """
-    scratch = _work(work, 0, param)
-    d_p = _direction(param, grad, weight_decay=weight_decay, maximize=maximize, out=scratch)
-    if momentum == 0:
-        _axpy(-lr, d_p, param, out=scratch)
-        return None
-    if momentum_buffer is None:
-        momentum_buffer = d_p.copy()
-    else:
-        momentum_buffer *= momentum
-        if dampening == 0:
-            momentum_buffer += d_p
-        else:
-            # Dampening excludes Nesterov, so d_p is not needed after this and may be scaled.
-            _axpy(1 - dampening, d_p, momentum_buffer, out=scratch)
-    if nesterov:
-        # θ - γ(g + μb), taken as two moves
-        step = _work(work, 1, param)
-        _axpy(-lr, d_p, param, out=step)
-        _axpy(-lr * momentum, momentum_buffer, param, out=step)
-    else:
-        _axpy(-lr, momentum_buffer, param, out=scratch)
-    return momentum_buffer
+    per_param = [(momentum, 1 - dampening)] * len(params)
+    if momentum != 0:
+        for k, buffer in enumerate(momentum_buffers):
+            if buffer is None:
+                # NumPy's zeros_like hands another module's array to that module (NEP 18).
+                momentum_buffers[k] = numpy.zeros_like(params[k])
+                per_param[k] = (0, 1)
+    roles = (params, grads, momentum_buffers if momentum != 0 else None)
+    _apply("sgd", roles, per_param, (lr, momentum, weight_decay, nesterov, maximize))
+
+
+# ----------------------------------------------------------------------------------- Adagrad
+def _adagrad_values(param, grad, state_sum, clr, weight_decay, eps, maximize):
+    """New θ and sum of squared gradients: see :func:`adagrad`."""
+    if maximize:
+        grad = -grad
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    state_sum = state_sum + grad * grad
+    return param - clr * (grad / (numpy.sqrt(state_sum) + eps)), state_sum
 
 
 def adagrad(
-    param,
-    grad,
-    state_sum,
+    params,
+    grads,
+    state_sums,
+    state_steps,
     *,
-    step,
     lr,
     lr_decay,
     weight_decay,
     eps,
     maximize,
-    work=None,
 ):
     """One step of Adagrad, in place.
 
@@ -190,40 +253,53 @@ def adagrad(
 
     Parameters
     ----------
-    param : ndarray, any shape
-        The parameter θ, updated in place.
-    grad : ndarray, same shape
-        Its gradient; left unchanged.
-    state_sum : ndarray, same shape
-        The sum of squared gradients ``s`` (starts at ``initial_accumulator_value``), in place.
-    step : int
-        t, the number of this step (1 at the first).
+    params : list of ndarray
+        The parameters θ, updated in place.
+    grads : list of ndarray, shaped as ``params``
+        Their gradients; left unchanged.
+    state_sums : list of ndarray, shaped as ``params``
+        The sums of squared gradients ``s`` (starting at ``initial_accumulator_value``), in place.
+    state_steps : list of int
+        Each parameter's t, the number of this step (1 at its first).
     lr, lr_decay, weight_decay, eps : float
         γ, η, λ and ε.
     maximize : bool
         Follow the gradient upwards instead of downwards.
-    work : sequence of two ndarrays of the parameter's shape, optional
-        Scratch space.
     """
-    d_p = _direction(
-        param, grad, weight_decay=weight_decay, maximize=maximize, out=_work(work, 0, param)
-    )
-    clr = lr / (1 + (step - 1) * lr_decay)
-    std = _work(work, 1, param)
-    xp.multiply(d_p, d_p, out=std)
-    state_sum += std
-    xp.sqrt(state_sum, out=std)
-    std += eps
-    xp.divide(d_p, std, out=std)
-    _axpy(-clr, std, param, out=std)
+    per_param = [(lr / (1 + (step - 1) * lr_decay),) for step in state_steps]
+    _apply("adagrad", (params, grads, state_sums), per_param, (weight_decay, eps, maximize))
+
+
+# ----------------------------------------------------------------------------------- RMSprop
+def _rmsprop_values(
+    param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, one_minus_alpha, eps,
+    weight_decay, momentum, maximize,
+):  # fmt: skip
+    """New θ, v, ḡ and b (ḡ and b None where not kept): see :func:`rmsprop`."""
+    if maximize:
+        grad = -grad
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    square_avg = alpha * square_avg + one_minus_alpha * (grad * grad)
+    if grad_avg is not None:
+        grad_avg = grad_avg + one_minus_alpha * (grad - grad_avg)  # PyTorch's lerp
+        avg = numpy.sqrt(square_avg - grad_avg * grad_avg) + eps
+    else:
+        avg = numpy.sqrt(square_avg) + eps
+    if momentum_buffer is not None:
+        momentum_buffer = momentum * momentum_buffer + grad / avg
+        param = param - lr * momentum_buffer
+    else:
+        param = param - lr * (grad / avg)
+    return param, square_avg, grad_avg, momentum_buffer
 
 
 def rmsprop(
-    param,
-    grad,
-    square_avg,
-    grad_avg,
-    momentum_buffer,
+    params,
+    grads,
+    square_avgs,
+    grad_avgs,
+    momentum_buffers,
     *,
     lr,
     alpha,
@@ -232,7 +308,6 @@ def rmsprop(
     momentum,
     centered,
     maximize,
-    work=None,
 ):
     """One step of RMSprop, in place.
 
@@ -247,56 +322,64 @@ def rmsprop(
 
     Parameters
     ----------
-    param : ndarray, any shape
-        The parameter θ, updated in place.
-    grad : ndarray, same shape
-        Its gradient; left unchanged.
-    square_avg : ndarray, same shape
-        The running average of squared gradients ``v``, in place.
-    grad_avg : ndarray of the same shape, or None
-        The running average of gradients ``ḡ`` (centered only), in place.
-    momentum_buffer : ndarray of the same shape, or None
-        The momentum buffer ``b`` (μ > 0 only), in place.
+    params : list of ndarray
+        The parameters θ, updated in place.
+    grads : list of ndarray, shaped as ``params``
+        Their gradients; left unchanged.
+    square_avgs : list of ndarray, shaped as ``params``
+        The running averages of squared gradients ``v``, in place.
+    grad_avgs : list of ndarray, or None
+        The running averages of gradients ``ḡ``, in place; read only when centered.
+    momentum_buffers : list of ndarray, or None
+        The momentum buffers ``b``, in place; read only when μ > 0.
     lr, alpha, eps, weight_decay, momentum : float
         γ, α, ε, λ and μ.
     centered, maximize : bool
         Normalise by the variance estimate instead of the second moment; follow the gradient
         upwards instead of downwards.
-    work : sequence of two ndarrays of the parameter's shape, optional
-        Scratch space.
     """
-    d_p = _direction(
-        param, grad, weight_decay=weight_decay, maximize=maximize, out=_work(work, 0, param)
+    roles = (
+        params,
+        grads,
+        square_avgs,
+        grad_avgs if centered else None,
+        momentum_buffers if momentum > 0 else None,
     )
-    avg = _work(work, 1, param)
-    square_avg *= alpha
-    xp.multiply(d_p, d_p, out=avg)
-    _axpy(1 - alpha, avg, square_avg, out=avg)
-    if centered:
-        _decay_toward(grad_avg, d_p, 1 - alpha, out=avg)
-        xp.multiply(grad_avg, grad_avg, out=avg)
-        xp.subtract(square_avg, avg, out=avg)
-        xp.sqrt(avg, out=avg)
-    else:
-        xp.sqrt(square_avg, out=avg)
-    avg += eps
-    xp.divide(d_p, avg, out=avg)
-    if momentum > 0:
-        momentum_buffer *= momentum
-        momentum_buffer += avg
-        _axpy(-lr, momentum_buffer, param, out=avg)
-    else:
-        _axpy(-lr, avg, param, out=avg)
+    settings = (lr, alpha, 1 - alpha, eps, weight_decay, momentum, maximize)
+    _apply("rmsprop", roles, [()] * len(params), settings)
+
+
+# ----------------------------------------------------------------------------------- Adam
+def _adam_values(
+    param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size, bias_correction2_sqrt, beta1,
+    one_minus_beta1, beta2, one_minus_beta2, eps, weight_decay, decay_factor,
+    decoupled_weight_decay, maximize,
+):  # fmt: skip
+    """New θ, m, v and v̂ (v̂ None without amsgrad): see :func:`adam`."""
+    if maximize:
+        grad = -grad
+    if decoupled_weight_decay:
+        param = param * decay_factor
+    elif weight_decay != 0:
+        grad = grad + weight_decay * param
+    exp_avg = exp_avg + one_minus_beta1 * (grad - exp_avg)  # PyTorch's lerp
+    exp_avg_sq = beta2 * exp_avg_sq + one_minus_beta2 * (grad * grad)
+    second = exp_avg_sq
+    if max_exp_avg_sq is not None:
+        max_exp_avg_sq = numpy.maximum(max_exp_avg_sq, exp_avg_sq)
+        second = max_exp_avg_sq
+    denom = numpy.sqrt(second) / bias_correction2_sqrt + eps
+    return param - step_size * (exp_avg / denom), exp_avg, exp_avg_sq, max_exp_avg_sq
 
 
 def adam(
-    param,
-    grad,
-    exp_avg,
-    exp_avg_sq,
-    max_exp_avg_sq,
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    max_exp_avg_sqs,
+    state_steps,
     *,
-    step,
     lr,
     beta1,
     beta2,
@@ -305,7 +388,6 @@ def adam(
     amsgrad,
     maximize,
     decoupled_weight_decay=False,
-    work=None,
 ):
     """One step of Adam (AdamW with ``decoupled_weight_decay``), in place.
 
@@ -321,47 +403,33 @@ def adam(
 
     Parameters
     ----------
-    param : ndarray, any shape
-        The parameter θ, updated in place.
-    grad : ndarray, same shape
-        Its gradient; left unchanged.
-    exp_avg, exp_avg_sq : ndarray, same shape
+    params : list of ndarray
+        The parameters θ, updated in place.
+    grads : list of ndarray, shaped as ``params``
+        Their gradients; left unchanged.
+    exp_avgs, exp_avg_sqs : lists of ndarray, shaped as ``params``
         The first and second moment estimates ``m`` and ``v``, in place.
-    max_exp_avg_sq : ndarray of the same shape, or None
-        The running maximum ``v̂`` of ``v`` (amsgrad only), in place.
-    step : int
-        t, the number of this step (1 at the first).
+    max_exp_avg_sqs : list of ndarray, or None
+        The running maxima ``v̂`` of ``v``, in place; read only with amsgrad.
+    state_steps : list of int
+        Each parameter's t, the number of this step (1 at its first).
     lr, beta1, beta2, eps, weight_decay : float
         γ, β₁, β₂, ε and λ.
     amsgrad, maximize, decoupled_weight_decay : bool
         Use the maximum of past second moments; follow the gradient upwards; decay the weights
         directly (AdamW) instead of through the gradient.
-    work : sequence of two ndarrays of the parameter's shape, optional
-        Scratch space.
     """
-    scratch = _work(work, 0, param)
-    if decoupled_weight_decay:
-        if weight_decay != 0:
-            param *= 1 - lr * weight_decay
-        d_p = _direction(param, grad, weight_decay=0, maximize=maximize, out=scratch)
-    else:
-        d_p = _direction(param, grad, weight_decay=weight_decay, maximize=maximize, out=scratch)
-    tmp = _work(work, 1, param)
-    _decay_toward(exp_avg, d_p, 1 - beta1, out=tmp)
-    exp_avg_sq *= beta2
-    xp.multiply(d_p, d_p, out=tmp)
-    _axpy(1 - beta2, tmp, exp_avg_sq, out=tmp)
-    if amsgrad:
-        xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-        second = max_exp_avg_sq
-    else:
-        second = exp_avg_sq
-    step_size = lr / (1 - beta1**step)
-    bias_correction2_sqrt = math.sqrt(1 - beta2**step)
-    # m / (√v'/c + ε) = c·m / (√v' + cε) with c = √(1 - β₂ᵗ): one pass over the array fewer
-    # (the form of PyTorch's capturable Adam).
-    denom = tmp
-    xp.sqrt(second, out=denom)
-    denom += eps * bias_correction2_sqrt
-    xp.divide(exp_avg, denom, out=denom)
-    _axpy(-step_size * bias_correction2_sqrt, denom, param, out=denom)
+    per_param = [(lr / (1 - beta1**step), math.sqrt(1 - beta2**step)) for step in state_steps]
+    roles = (params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs if amsgrad else None)
+    settings = (
+        beta1,
+        1 - beta1,
+        beta2,
+        1 - beta2,
+        eps,
+        weight_decay,
+        1 - lr * weight_decay,
+        decoupled_weight_decay,
+        maximize,
+    )
+    _apply("adam", roles, per_param, settings)

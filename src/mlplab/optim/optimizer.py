@@ -3,9 +3,9 @@
 An optimizer is ``param_groups`` -- a list of dicts, each holding some parameters and the
 settings used for them (its own lr, momentum, ...) -- plus ``state``, a dict keyed by parameter
 holding what the rule carries from step to step (momentum buffers, moment estimates, step
-counts). :meth:`Optimizer.step` only loops over the parameters that have a gradient, reads and
-writes that state, and calls the subclass's update, which calls a pure function of
-:mod:`mlplab.optim.functional`.
+counts). :meth:`Optimizer.step` only gathers, group by group, the parameters that have a
+gradient and their state, and calls the subclass's update, which calls a pure function of
+:mod:`mlplab.optim.functional` on the lists of arrays at once.
 """
 
 import copy
@@ -13,7 +13,6 @@ import numbers
 
 from mlplab.autograd import enable_grad
 from mlplab.backend import xp
-from mlplab.optim import functional as F
 from mlplab.tensor import Tensor
 
 
@@ -37,14 +36,11 @@ class Optimizer:
 
     #: Names of the per-parameter state entries this optimizer may keep.
     state_names = ()
-    #: How many scratch arrays of a parameter's shape one update needs.
-    work_arrays = 2
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self.state = {}
         self.param_groups = []
-        self._work = {}
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or "
@@ -147,35 +143,29 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        # Checked before any parameter moves, so that a bad gradient leaves the model as it was.
         todo = [
-            (p, group)
+            (group, [p for p in group["params"] if p.grad is not None and p.data.size != 0])
             for group in self.param_groups
-            for p in group["params"]
-            if p.grad is not None and p.data.size != 0
         ]
-        for p, _ in todo:
-            if p.grad.shape != p.data.shape:
-                raise ValueError(
-                    f"A parameter of shape {p.data.shape} has a gradient of shape "
-                    f"{p.grad.shape}: a gradient must have its parameter's shape"
-                )
-        with F.blas_on_one_thread():
-            for p, group in todo:
-                self._update(p, self.state.setdefault(p, {}), group)
+        # Checked before any parameter moves, so that a bad gradient leaves the model as it was.
+        for _, params in todo:
+            for p in params:
+                if p.grad.shape != p.data.shape:
+                    raise ValueError(
+                        f"A parameter of shape {p.data.shape} has a gradient of shape "
+                        f"{p.grad.shape}: a gradient must have its parameter's shape"
+                    )
+        for group, params in todo:
+            if params:
+                self._update(group, params, [self.state.setdefault(p, {}) for p in params])
         return loss
 
-    def _update(self, param, state, group):
-        """Apply the rule to one parameter (``param.grad`` is set); subclasses implement it."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement _update")
+    def _update(self, group, params, states):
+        """Apply the rule to ``params`` of ``group`` (all have gradients); subclasses implement it.
 
-    def _scratch(self, param):
-        """Scratch arrays shaped like ``param``, allocated at its first step and then reused."""
-        work = self._work.get(param)
-        if work is None or work[0].shape != param.data.shape or work[0].dtype != param.dtype:
-            work = tuple(xp.empty_like(param.data) for _ in range(self.work_arrays))
-            self._work[param] = work
-        return work
+        ``states`` holds each parameter's state dict, empty before its first step.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement _update")
 
     # ------------------------------------------------------------------ state dicts
     def state_dict(self):

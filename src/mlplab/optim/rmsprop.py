@@ -61,23 +61,24 @@ class RMSprop(Optimizer):
         _check_nonnegative("weight_decay", group["weight_decay"], "weight_decay value")
         _check_nonnegative("alpha", group["alpha"], "alpha value")
 
-    def _update(self, param, state, group):
-        """One RMSprop step for ``param``; the running averages live in ``state``."""
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = xp.zeros_like(param.data)
-        # Groups may switch momentum or centering on later (a scheduler, a loaded state dict).
-        if group["momentum"] > 0 and "momentum_buffer" not in state:
-            state["momentum_buffer"] = xp.zeros_like(param.data)
-        if group["centered"] and "grad_avg" not in state:
-            state["grad_avg"] = xp.zeros_like(param.data)
-        state["step"] += 1
+    def _update(self, group, params, states):
+        """One RMSprop step for ``params``; their running averages live in ``states``."""
+        for p, state in zip(params, states, strict=True):
+            if not state:
+                state["step"] = 0
+                state["square_avg"] = xp.zeros_like(p.data)
+            # Groups may switch momentum or centering on later (a scheduler, a loaded state dict).
+            if group["momentum"] > 0 and "momentum_buffer" not in state:
+                state["momentum_buffer"] = xp.zeros_like(p.data)
+            if group["centered"] and "grad_avg" not in state:
+                state["grad_avg"] = xp.zeros_like(p.data)
+            state["step"] += 1
         F.rmsprop(
-            param.data,
-            param.grad,
-            state["square_avg"],
-            state.get("grad_avg"),
-            state.get("momentum_buffer"),
+            [p.data for p in params],
+            [p.grad for p in params],
+            [state["square_avg"] for state in states],
+            [state.get("grad_avg") for state in states],
+            [state.get("momentum_buffer") for state in states],
             lr=group["lr"],
             alpha=group["alpha"],
             eps=group["eps"],
@@ -85,5 +86,4 @@ class RMSprop(Optimizer):
             momentum=group["momentum"],
             centered=group["centered"],
             maximize=group["maximize"],
-            work=self._scratch(param),
         )

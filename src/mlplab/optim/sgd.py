@@ -56,19 +56,20 @@ class SGD(Optimizer):
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
-    def _update(self, param, state, group):
-        """One SGD step for ``param``; the momentum buffer lives in ``state``."""
-        buffer = F.sgd(
-            param.data,
-            param.grad,
-            state.get("momentum_buffer"),
+    def _update(self, group, params, states):
+        """One SGD step for ``params``; their momentum buffers live in ``states``."""
+        buffers = [state.get("momentum_buffer") for state in states]
+        F.sgd(
+            [p.data for p in params],
+            [p.grad for p in params],
+            buffers,
             lr=group["lr"],
             momentum=group["momentum"],
             dampening=group["dampening"],
             weight_decay=group["weight_decay"],
             nesterov=group["nesterov"],
             maximize=group["maximize"],
-            work=self._scratch(param),
         )
-        if buffer is not None:
-            state["momentum_buffer"] = buffer
+        for state, buffer in zip(states, buffers, strict=True):
+            if buffer is not None:
+                state["momentum_buffer"] = buffer
