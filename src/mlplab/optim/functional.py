@@ -7,18 +7,13 @@ with nothing but NumPy. The settings are keyword-only. The equations follow PyTo
 documentation and its order of operations: ``g`` is the gradient, ``θ`` the parameter, ``γ`` the
 learning rate, ``λ`` the weight decay, and ``t`` the step number (1 at the first step).
 
-Every rule is written once, as a function of one element (``_sgd_values``, ...): it takes the
-values of a parameter, its gradient and its state and returns their new values, in the same
-visible stages: the gradient's sign (``maximize``), weight decay, the running averages, the move
-of the parameter. Its numbers (bias corrections, 1 - β) are worked out beforehand in the
-parameter's dtype, so float32 stays float32. The same function then runs in one of two ways:
+Each rule's arithmetic is written once, for one element, in :mod:`mlplab.optim.rules`; these
+functions work out its numbers for the step and run it the fastest way the arrays allow:
 
-- compiled (:mod:`mlplab.optim.kernels`) into one loop over all elements of all the parameters,
-  which reads each array once and writes each result once -- for NumPy float32 and float64
-  arrays, the usual case. A rule applied as a chain of NumPy operations makes up to a dozen passes
-  over memory instead, and a call per parameter costs more than a small parameter's update.
-- on whole arrays, which the element function accepts unchanged: arrays of another module (CuPy),
-  other dtypes or layouts. The new values are then copied into place.
+- compiled into one loop over all elements of all the parameters, which reads each array once and
+  writes each result once -- NumPy float32 and float64 arrays, C-contiguous: the usual case;
+- on whole arrays, the results then copied into place -- arrays of another module (CuPy), other
+  dtypes or layouts.
 
 Both give the same numbers, bit for bit.
 """
@@ -34,11 +29,11 @@ _BATCH = 8
 
 
 @functools.cache
-def _kernels():
-    """The compiled loops, imported at the first step (the compiler takes a while to load)."""
-    from mlplab.optim import kernels
+def _rules():
+    """:mod:`mlplab.optim.rules`, imported at the first step (its compiler is slow to load)."""
+    from mlplab.optim import rules
 
-    return kernels
+    return rules
 
 
 def _compiles(arrays):
@@ -61,29 +56,31 @@ def _compiles(arrays):
 
 
 @functools.lru_cache(maxsize=256)
-def _in_dtype(dtype, settings):
-    """The numbers among ``settings`` in ``dtype`` (flags stay bools), so float32 stays float32.
+def _in_dtype(dtype, numbers):
+    """``numbers`` as scalars of ``dtype``, so that float32 arithmetic stays float32.
 
     Cached: a training run asks for the same few conversions at every step.
     """
-    return tuple(s if isinstance(s, bool) else dtype.type(s) for s in settings)
+    return tuple(dtype.type(number) for number in numbers)
 
 
-def _apply(rule, roles, per_param, settings):
+def _apply(rule, roles, per_param, numbers, flags):
     """Apply the rule named ``rule`` to every parameter, each by the fastest way that takes it.
 
     Parameters
     ----------
     rule : str
         ``"sgd"``, ``"adagrad"``, ``"rmsprop"`` or ``"adam"``: the element function
-        ``_<rule>_values`` and its compiled loop ``kernels.<rule>``.
+        ``rules.<rule>_values`` and its compiled loop ``rules.<rule>_loop``.
     roles : sequence of lists of arrays, or None
         One list per array the rule reads (parameters first, then gradients, then state), one
         entry per parameter; None for state the rule does not keep this step.
     per_param : list of tuples of floats
         The numbers that differ between parameters (bias corrections at each one's step).
-    settings : tuple
-        The numbers and flags shared by all of them.
+    numbers : tuple of floats
+        The numbers shared by all of them.
+    flags : tuple of bools
+        The rule's switches (maximize, ...), last in its arguments.
     """
     kept = [role for role in roles if role is not None]
     if len({len(role) for role in kept}) > 1:
@@ -99,11 +96,12 @@ def _apply(rule, roles, per_param, settings):
             _check_shapes(rule, k, arrays)  # all checked before any parameter moves
             whole.append(k)
     for k in whole:
-        _apply_to_whole_arrays(rule, roles, k, per_param[k], settings)
+        _apply_to_whole_arrays(rule, roles, k, per_param[k] + numbers, flags)
     for dtype, indices in compiled.items():
+        shared = (*_in_dtype(dtype, numbers), *flags)
         for start in range(0, len(indices), _BATCH):
             batch = indices[start : start + _BATCH]
-            _run_compiled(rule, dtype, roles, [per_param[k] for k in batch], batch, settings)
+            _run_compiled(rule, dtype, roles, [per_param[k] for k in batch], batch, shared)
 
 
 def _check_shapes(rule, k, arrays):
@@ -116,18 +114,18 @@ def _check_shapes(rule, k, arrays):
             )
 
 
-def _apply_to_whole_arrays(rule, roles, k, numbers, settings):
+def _apply_to_whole_arrays(rule, roles, k, numbers, flags):
     """The rule's element function on parameter ``k``'s whole arrays; results copied into place."""
     arrays = [None if role is None else role[k] for role in roles]
-    new = globals()[f"_{rule}_values"](*arrays, *_in_dtype(arrays[0].dtype, (*numbers, *settings)))
-    for array, values in zip(
-        arrays[:1] + arrays[2:], new, strict=True
-    ):  # the gradient is read only
+    values = getattr(_rules(), f"{rule}_values")
+    new = values(*arrays, *_in_dtype(arrays[0].dtype, numbers), *flags)
+    written = arrays[:1] + arrays[2:]  # all but the gradient, in the order the rule returns them
+    for array, values in zip(written, new, strict=True):
         if array is not None:
             array[...] = values
 
 
-def _run_compiled(rule, dtype, roles, numbers, indices, settings):
+def _run_compiled(rule, dtype, roles, numbers, indices, shared):
     """One call of the compiled loop over the parameters at ``indices`` (at most ``_BATCH``).
 
     The loops take exactly ``_BATCH`` arrays per role, so that they compile once, whatever the
@@ -138,7 +136,7 @@ def _run_compiled(rule, dtype, roles, numbers, indices, settings):
         None if role is None else (*(role[k].ravel() for k in indices), *padding) for role in roles
     ]
     table = _table(dtype, tuple(numbers) + (numbers[0],) * len(padding))
-    getattr(_kernels(), rule)(*flat, table, *_in_dtype(dtype, settings))
+    getattr(_rules(), f"{rule}_loop")(*flat, table, *shared)
 
 
 @functools.lru_cache(maxsize=256)
@@ -152,24 +150,6 @@ def _table(dtype, numbers):
 
 
 # ----------------------------------------------------------------------------------- SGD
-def _sgd_values(
-    param, grad, momentum_buffer, buffer_decay, buffer_gain, lr, momentum, weight_decay,
-    nesterov, maximize,
-):  # fmt: skip
-    """New θ and momentum buffer (None without momentum): see :func:`sgd`.
-
-    ``buffer_decay`` and ``buffer_gain`` are μ and 1 - τ, or 0 and 1 at a parameter's first
-    step: from an empty (zero) buffer that gives b = g exactly.
-    """
-    d_p = -grad if maximize else grad
-    if weight_decay != 0:
-        d_p = d_p + weight_decay * param
-    if momentum_buffer is not None:
-        momentum_buffer = buffer_decay * momentum_buffer + buffer_gain * d_p
-        d_p = d_p + momentum * momentum_buffer if nesterov else momentum_buffer
-    return param - lr * d_p, momentum_buffer
-
-
 def sgd(
     params,
     grads,
@@ -215,20 +195,10 @@ def sgd(
                 momentum_buffers[k] = numpy.zeros_like(params[k])
                 per_param[k] = (0, 1)
     roles = (params, grads, momentum_buffers if momentum != 0 else None)
-    _apply("sgd", roles, per_param, (lr, momentum, weight_decay, nesterov, maximize))
+    _apply("sgd", roles, per_param, (lr, momentum, weight_decay), (nesterov, maximize))
 
 
 # ----------------------------------------------------------------------------------- Adagrad
-def _adagrad_values(param, grad, state_sum, clr, weight_decay, eps, maximize):
-    """New θ and sum of squared gradients: see :func:`adagrad`."""
-    if maximize:
-        grad = -grad
-    if weight_decay != 0:
-        grad = grad + weight_decay * param
-    state_sum = state_sum + grad * grad
-    return param - clr * (grad / (numpy.sqrt(state_sum) + eps)), state_sum
-
-
 def adagrad(
     params,
     grads,
@@ -267,33 +237,10 @@ def adagrad(
         Follow the gradient upwards instead of downwards.
     """
     per_param = [(lr / (1 + (step - 1) * lr_decay),) for step in state_steps]
-    _apply("adagrad", (params, grads, state_sums), per_param, (weight_decay, eps, maximize))
+    _apply("adagrad", (params, grads, state_sums), per_param, (weight_decay, eps), (maximize,))
 
 
 # ----------------------------------------------------------------------------------- RMSprop
-def _rmsprop_values(
-    param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, one_minus_alpha, eps,
-    weight_decay, momentum, maximize,
-):  # fmt: skip
-    """New θ, v, ḡ and b (ḡ and b None where not kept): see :func:`rmsprop`."""
-    if maximize:
-        grad = -grad
-    if weight_decay != 0:
-        grad = grad + weight_decay * param
-    square_avg = alpha * square_avg + one_minus_alpha * (grad * grad)
-    if grad_avg is not None:
-        grad_avg = grad_avg + one_minus_alpha * (grad - grad_avg)  # PyTorch's lerp
-        avg = numpy.sqrt(square_avg - grad_avg * grad_avg) + eps
-    else:
-        avg = numpy.sqrt(square_avg) + eps
-    if momentum_buffer is not None:
-        momentum_buffer = momentum * momentum_buffer + grad / avg
-        param = param - lr * momentum_buffer
-    else:
-        param = param - lr * (grad / avg)
-    return param, square_avg, grad_avg, momentum_buffer
-
-
 def rmsprop(
     params,
     grads,
@@ -345,33 +292,11 @@ def rmsprop(
         grad_avgs if centered else None,
         momentum_buffers if momentum > 0 else None,
     )
-    settings = (lr, alpha, 1 - alpha, eps, weight_decay, momentum, maximize)
-    _apply("rmsprop", roles, [()] * len(params), settings)
+    numbers = (lr, alpha, 1 - alpha, eps, weight_decay, momentum)
+    _apply("rmsprop", roles, [()] * len(params), numbers, (maximize,))
 
 
 # ----------------------------------------------------------------------------------- Adam
-def _adam_values(
-    param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size, bias_correction2_sqrt, beta1,
-    one_minus_beta1, beta2, one_minus_beta2, eps, weight_decay, decay_factor,
-    decoupled_weight_decay, maximize,
-):  # fmt: skip
-    """New θ, m, v and v̂ (v̂ None without amsgrad): see :func:`adam`."""
-    if maximize:
-        grad = -grad
-    if decoupled_weight_decay:
-        param = param * decay_factor
-    elif weight_decay != 0:
-        grad = grad + weight_decay * param
-    exp_avg = exp_avg + one_minus_beta1 * (grad - exp_avg)  # PyTorch's lerp
-    exp_avg_sq = beta2 * exp_avg_sq + one_minus_beta2 * (grad * grad)
-    second = exp_avg_sq
-    if max_exp_avg_sq is not None:
-        max_exp_avg_sq = numpy.maximum(max_exp_avg_sq, exp_avg_sq)
-        second = max_exp_avg_sq
-    denom = numpy.sqrt(second) / bias_correction2_sqrt + eps
-    return param - step_size * (exp_avg / denom), exp_avg, exp_avg_sq, max_exp_avg_sq
-
-
 def adam(
     params,
     grads,
@@ -421,15 +346,5 @@ def adam(
     """
     per_param = [(lr / (1 - beta1**step), math.sqrt(1 - beta2**step)) for step in state_steps]
     roles = (params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs if amsgrad else None)
-    settings = (
-        beta1,
-        1 - beta1,
-        beta2,
-        1 - beta2,
-        eps,
-        weight_decay,
-        1 - lr * weight_decay,
-        decoupled_weight_decay,
-        maximize,
-    )
-    _apply("adam", roles, per_param, settings)
+    numbers = (beta1, 1 - beta1, beta2, 1 - beta2, eps, weight_decay, 1 - lr * weight_decay)
+    _apply("adam", roles, per_param, numbers, (decoupled_weight_decay, maximize))
