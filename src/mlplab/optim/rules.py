@@ -112,18 +112,23 @@ _adam_compiled = _compile(adam_values)
 
 def _entry(arrays, k):
     """Array ``k`` of a tuple of arrays, or None for state that is not kept."""
+    return None if arrays is None else arrays[k]
 
 
 def _load(array, i):
     """Element ``i`` of ``array``, or None for state that is not kept."""
+    return None if array is None else array[i]
 
 
 def _store(array, i, value):
     """Write ``value`` to element ``i`` of ``array``, unless the state is not kept."""
+    if array is not None:
+        array[i] = value
 
 
-# Absent state is chosen by type, when compiling: no test on None is left inside the loops, so
-# the compiler vectorises them as it does the loops without optional state.
+# Compiled, absent state is chosen by type instead: no test on None is left inside the loops, so
+# the compiler vectorises them as it does the loops without optional state. (The Python bodies
+# above serve when Numba runs the loops as Python, with NUMBA_DISABLE_JIT=1.)
 @overload(_entry)
 def _entry_by_type(arrays, k):
     if isinstance(arrays, types.NoneType):
