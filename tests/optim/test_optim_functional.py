@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+import mlplab
+from mlplab import nn, optim
 from mlplab.optim import functional as F
 
 RNG = np.random.default_rng(0)
@@ -265,3 +267,17 @@ def test_lists_of_different_lengths_are_refused():
             [THETA.copy(), THETA.copy()], [GRAD], [None, None], lr=0.1, momentum=0.0,
             dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False,
         )  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"])
+def test_an_mlps_float32_parameters_take_the_compiled_loops(name, monkeypatch):
+    model = nn.MLP([4, 8, 3], generator=mlplab.Generator(0))
+    x = mlplab.tensor(np.ones((5, 4), dtype=np.float32))
+    nn.CrossEntropyLoss()(model(x), mlplab.tensor(np.array([0, 1, 2, 0, 1]))).backward()
+    before = [p.data.copy() for p in model.parameters()]
+    slow = []
+    monkeypatch.setattr(F, "_apply_to_whole_arrays", lambda *args: slow.append(args))
+    getattr(optim, name)(model.parameters(), lr=0.1).step()
+    assert not slow
+    moved = [not np.array_equal(p.data, b) for p, b in zip(model.parameters(), before, strict=True)]
+    assert all(moved)

@@ -118,6 +118,27 @@ def test_200_steps_match_torch(name, defaults, group_settings):
     assert not np.allclose(ours[0], _initial_arrays()[0])
 
 
+@pytest.mark.parametrize(("name", "defaults"), CASES, ids=[f"{n}-{d}" for n, d in CASES])
+def test_float32_steps_follow_torch_in_float32(name, defaults):
+    # The usual case, float32 parameters, runs the compiled loops with every number in float32,
+    # as PyTorch computes: the trajectories agree to float32's precision.
+    start = [a.astype(np.float32) for a in _initial_arrays()]
+    grads = [[g.astype(np.float32) for g in step] for step in _gradients()[:50]]
+    ours = [mlplab.tensor(a.copy(), requires_grad=True) for a in start]
+    theirs = [torch.tensor(a, requires_grad=True) for a in start]
+    ours_optimizer = getattr(optim, name)(ours, **defaults)
+    theirs_optimizer = getattr(torch.optim, name)(theirs, **defaults)
+    for step in grads:
+        for p, q, g in zip(ours, theirs, step, strict=True):
+            p.grad = _gradient(g, p.data)
+            q.grad = torch.from_numpy(_gradient(g, q.detach().numpy()))
+        ours_optimizer.step()
+        theirs_optimizer.step()
+    for p, q in zip(ours, theirs, strict=True):
+        assert p.data.dtype == np.float32
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize(
     ("name", "defaults", "group_settings"),
     [(n, d, None) for n, d in CASES] + GROUP_CASES,
