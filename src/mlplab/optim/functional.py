@@ -26,6 +26,8 @@ import numpy
 _FLOAT_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
 #: Parameters per call of a compiled loop (its tuples have this fixed length: one compilation).
 _BATCH = 8
+#: An empty array of each float dtype, in a tuple: the filling of a batch's unused places.
+_EMPTY = {dtype: (numpy.empty(0, dtype),) for dtype in _FLOAT_DTYPES}
 
 
 @functools.cache
@@ -131,9 +133,10 @@ def _run_compiled(rule, dtype, roles, numbers, indices, shared):
     The loops take exactly ``_BATCH`` arrays per role, so that they compile once, whatever the
     number of parameters: the places left over hold empty arrays, over which a loop does nothing.
     """
-    padding = (numpy.empty(0, dtype),) * (_BATCH - len(indices))
+    padding = _EMPTY[dtype] * (_BATCH - len(indices))
     flat = [
-        None if role is None else (*(role[k].ravel() for k in indices), *padding) for role in roles
+        None if role is None else tuple([role[k].ravel() for k in indices]) + padding
+        for role in roles
     ]
     table = _table(dtype, tuple(numbers) + (numbers[0],) * len(padding))
     getattr(_rules(), f"{rule}_loop")(*flat, table, *shared)

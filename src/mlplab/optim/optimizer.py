@@ -143,21 +143,20 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        todo = [
-            (group, [p for p in group["params"] if p.grad is not None and p.data.size != 0])
-            for group in self.param_groups
-        ]
-        # Checked before any parameter moves, so that a bad gradient leaves the model as it was.
-        for _, params in todo:
+        todo = []
+        for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None and p.data.size != 0]
+            # Checked before any parameter moves, so that a bad gradient leaves the model as it was.
             for p in params:
                 if p.grad.shape != p.data.shape:
                     raise ValueError(
                         f"A parameter of shape {p.data.shape} has a gradient of shape "
                         f"{p.grad.shape}: a gradient must have its parameter's shape"
                     )
-        for group, params in todo:
             if params:
-                self._update(group, params, [self.state.setdefault(p, {}) for p in params])
+                todo.append((group, params))
+        for group, params in todo:
+            self._update(group, params, [self.state.setdefault(p, {}) for p in params])
         return loss
 
     def _update(self, group, params, states):

@@ -70,6 +70,6 @@ class SGD(Optimizer):
             nesterov=group["nesterov"],
             maximize=group["maximize"],
         )
-        for state, buffer in zip(states, buffers, strict=True):
-            if buffer is not None:
+        if group["momentum"] != 0:
+            for state, buffer in zip(states, buffers, strict=True):
                 state["momentum_buffer"] = buffer
