@@ -24,3 +24,15 @@ def test_to_numpy_returns_numpy_arrays_without_copying():
     array = np.arange(3.0)
     assert backend.to_numpy(array) is array
     np.testing.assert_array_equal(backend.to_numpy([1, 2]), [1, 2])
+
+
+def test_a_module_without_errstate_gets_numpys(monkeypatch, tmp_path):
+    # CuPy has no errstate: the engine's error settings fall back to NumPy's no-op for it.
+    (tmp_path / "fake_array_module.py").write_text(
+        "from numpy import asarray, exp, log, matmul, zeros, where, maximum, ndarray\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = backend._load_array_module("fake_array_module")
+    assert not hasattr(module, "errstate")
+    assert backend._errstate_of(module) is np.errstate
+    assert backend.errstate is np.errstate  # NumPy's own

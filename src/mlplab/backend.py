@@ -11,7 +11,7 @@ import os
 
 import numpy
 
-_REQUIRED = ("asarray", "exp", "log", "matmul", "zeros", "where", "maximum", "errstate", "ndarray")
+_REQUIRED = ("asarray", "exp", "log", "matmul", "zeros", "where", "maximum", "ndarray")
 
 
 def _load_array_module(name):
@@ -34,6 +34,19 @@ def _load_array_module(name):
 
 xp = _load_array_module(os.environ.get("MLPLAB_ARRAY_MODULE", "numpy"))
 """The array module in use (NumPy unless ``MLPLAB_ARRAY_MODULE`` names another)."""
+
+
+def _errstate_of(module):
+    """``module.errstate``, or NumPy's where the module has none.
+
+    CuPy has none: a GPU raises no floating-point errors, and NumPy's context, which then governs
+    nothing the engine computes, stands in for it.
+    """
+    return getattr(module, "errstate", numpy.errstate)
+
+
+errstate = _errstate_of(xp)
+"""The context that sets how floating-point errors are handled, as ``numpy.errstate`` does."""
 
 
 def to_numpy(array):

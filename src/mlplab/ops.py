@@ -6,7 +6,7 @@ broadcast as NumPy does; :func:`unbroadcast` sums each gradient back to its inpu
 """
 
 from mlplab.autograd import Function
-from mlplab.backend import xp
+from mlplab.backend import errstate, xp
 
 
 def unbroadcast(grad, shape):
@@ -140,12 +140,12 @@ class Pow(Function):
         if need_a:
             # a^0 has d/da = 0 even at a = 0 (PyTorch's convention), not 0 * 0^-1 = NaN; a zero
             # base with an exponent below one has an infinite slope, as in PyTorch, not a warning.
-            with xp.errstate(divide="ignore", invalid="ignore"):
+            with errstate(divide="ignore", invalid="ignore"):
                 slope = xp.where(b == 0, 0.0, b * a ** (b - 1))
             grad_a = unbroadcast(grad * slope, _shape(a))
         if need_b:
             # 0^b with b >= 0 has d/db = 0 (PyTorch's convention), not 0 * log(0) = NaN.
-            with xp.errstate(divide="ignore", invalid="ignore"):
+            with errstate(divide="ignore", invalid="ignore"):
                 log_a = xp.where((a == 0) & (b >= 0), 0.0, xp.log(a))
             grad_b = unbroadcast(grad * out * log_a, _shape(b))
         return grad_a, grad_b
@@ -401,7 +401,7 @@ class Sigmoid(Function):
     @staticmethod
     def forward(ctx, a):
         # e^-|a| <= 1 never overflows; an underflow to 0 is the right answer for large |a|.
-        with xp.errstate(under="ignore"):
+        with errstate(under="ignore"):
             e = xp.exp(-xp.abs(a))
             positive_side = 1 / (1 + e)  # sigmoid(|a|); sigmoid(-|a|) = e / (1 + e)
             out = xp.where(a >= 0, positive_side, e * positive_side)
@@ -481,7 +481,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, a, axis):
         shifted, _ = _shifted(a, axis)
-        with xp.errstate(under="ignore"):
+        with errstate(under="ignore"):
             e = xp.exp(shifted)
         out = e / e.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
@@ -502,7 +502,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, axis):
         shifted, _ = _shifted(a, axis)
-        with xp.errstate(under="ignore"):
+        with errstate(under="ignore"):
             out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)
         ctx.axis = axis
@@ -511,7 +511,7 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        with xp.errstate(under="ignore"):
+        with errstate(under="ignore"):
             return grad - xp.exp(out) * grad.sum(axis=ctx.axis, keepdims=True)
 
 
@@ -524,7 +524,7 @@ class LogSumExp(Function):
     def forward(ctx, a, axis, keepdims):
         axes = _normalize_axes(axis, a.ndim)
         shifted, peak = _shifted(a, axes)
-        with xp.errstate(under="ignore"):
+        with errstate(under="ignore"):
             out = xp.log(xp.exp(shifted).sum(axis=axes, keepdims=True)) + peak
         ctx.save_for_backward(a, out)
         ctx.axes = axes
@@ -534,7 +534,7 @@ class LogSumExp(Function):
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
         grad = grad.reshape(out.shape)
-        with xp.errstate(under="ignore"):
+        with errstate(under="ignore"):
             return grad * xp.exp(a - out)
 
 
@@ -777,7 +777,7 @@ class ELU(Function):
         negative_part = xp.minimum(a, 0)
         out = xp.where(positive, a, alpha * xp.expm1(negative_part))
         # alpha e^a, not out + alpha, which cancels to nothing for very negative a.
-        with xp.errstate(under="ignore"):
+        with errstate(under="ignore"):
             slope = alpha * xp.exp(negative_part)
         ctx.save_for_backward(positive, slope)
         return out
@@ -820,7 +820,7 @@ class GELU(Function):
                 1 + 3 * 0.044715 * a * a
             )
             return grad * slope
-        with xp.errstate(under="ignore"):
+        with errstate(under="ignore"):
             density = _INV_SQRT_2PI * xp.exp(-0.5 * a * a)
         return grad * (_special().ndtr(a) + a * density)
 
@@ -835,7 +835,7 @@ class Softplus(Function):
         scaled = a * beta
         linear = scaled > threshold
         # e^min(beta a, threshold) never overflows; the linear branch covers the rest.
-        with xp.errstate(under="ignore"):
+        with errstate(under="ignore"):
             e = xp.exp(xp.minimum(scaled, threshold))
         ctx.save_for_backward(linear, e)
         return xp.where(linear, a, xp.log1p(e) / beta)
@@ -862,7 +862,7 @@ class CrossEntropy(Function):
         keep = target != ignore_index
         safe = xp.where(keep, target, 0)  # ignored rows pick class 0, then get weight 0
         shifted, _ = _shifted(logits, 1)
-        with xp.errstate(under="ignore"):
+        with errstate(under="ignore"):
             e = xp.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
         log_total = xp.log(total)
@@ -883,7 +883,7 @@ class CrossEntropy(Function):
         p, safe, row_weight, keep = ctx.saved_tensors
         smoothing = ctx.label_smoothing
         coef = (1 - smoothing) * row_weight * grad
-        with xp.errstate(under="ignore"):
+        with errstate(under="ignore"):
             gx = p * coef[:, None]
             gx[xp.arange(safe.shape[0]), safe] -= coef
             if smoothing:
@@ -905,7 +905,7 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, y, *, weight):
-        with xp.errstate(divide="ignore"):
+        with errstate(divide="ignore"):
             log_x = xp.maximum(xp.log(x), -100)
             log_1mx = xp.maximum(xp.log1p(-x), -100)
         loss = -(y * log_x + (1 - y) * log_1mx)
@@ -939,7 +939,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def forward(ctx, x, y, *, weight, pos_weight):
-        with xp.errstate(under="ignore"):
+        with errstate(under="ignore"):
             e = xp.exp(-xp.abs(x))  # <= 1: never overflows
         softplus_neg = xp.log1p(e) + xp.maximum(-x, 0)
         coef = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
