@@ -1,6 +1,10 @@
 """The update rules run two ways, compiled loops and whole arrays, with the same numbers."""
 
 import itertools
+import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -121,3 +125,22 @@ def test_an_element_function_takes_plain_numbers_too():
     assert exp_avg_sq == pytest.approx(0.00025)
     assert top is None
     assert param == pytest.approx(1.0 - 0.1 * 0.05 / (0.00025**0.5 + 1e-8))
+
+
+def test_without_a_writable_cache_folder_the_loops_compile_in_memory():
+    # Numba finds no cache folder with this locator alone, as with a read-only install and home.
+    script = (
+        "import numpy as np, mlplab\n"
+        "from mlplab import optim\n"
+        "w = mlplab.tensor(np.ones(3, np.float32), requires_grad=True)\n"
+        "w.grad = np.ones(3, np.float32)\n"
+        "optim.Adam([w], lr=0.1).step()\n"
+        "print(w.data.tolist())\n"
+    )
+    environment = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "IPythonCacheLocator"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    # Adam's first step moves each coordinate by about lr against the gradient's sign.
+    assert json.loads(done.stdout) == pytest.approx([0.9, 0.9, 0.9], abs=1e-6)

@@ -28,7 +28,17 @@ import numpy
 from numba.core import types
 from numba.extending import overload
 
-_compile = numba.njit(error_model="numpy", nogil=True, cache=True)
+
+def _compile(function):
+    """``function`` compiled by Numba, with NumPy's error rules, cached on disk where possible.
+
+    Numba caches beside this file, else in the user's cache folder; where neither can be written
+    (a read-only installation and home), it compiles in every process instead of failing.
+    """
+    try:
+        return numba.njit(function, error_model="numpy", nogil=True, cache=True)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return numba.njit(function, error_model="numpy", nogil=True)
 
 
 def sgd_values(
