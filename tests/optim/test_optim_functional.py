@@ -185,16 +185,22 @@ def test_float32_stays_float32():
 
 
 def test_contiguous_float_arrays_take_the_compiled_loop():
+    def walkable(*arrays):  # one parameter, its arrays in their roles
+        return F._flat_views([[a] for a in arrays]) is not None
+
     for dtype in (np.float32, np.float64):
         theta = THETA.astype(dtype)
-        assert F._compiles((theta, theta.copy(), theta.copy()))
-    assert not F._compiles((np.asfortranarray(THETA), THETA))  # a layout the loop cannot walk
-    assert not F._compiles((THETA, GRAD.astype(np.float32)))  # mixed dtypes
-    assert not F._compiles((THETA.astype(np.float16), GRAD.astype(np.float16)))
-    assert not F._compiles((THETA, GRAD[:2]))  # shapes differ
+        ((view,), _, _) = F._flat_views([[theta], [theta.copy()], [theta.copy()]])
+        assert view.shape == (12,) and np.shares_memory(view, theta)  # written in place
+    assert not walkable(np.asfortranarray(THETA), THETA)  # a layout the loop cannot walk
+    assert not walkable(THETA, GRAD.astype(np.float32))  # mixed dtypes
+    assert not walkable(THETA.astype(np.float16), GRAD.astype(np.float16))
+    assert not walkable(THETA, GRAD[:2])  # shapes differ
     read_only = GRAD.copy()
     read_only.flags.writeable = False
-    assert not F._compiles((THETA, read_only))
+    assert not walkable(THETA, read_only)
+    # Over several parameters, one that cannot be walked sends the call down the general path.
+    assert F._flat_views([[THETA, THETA.copy()], [GRAD, np.asfortranarray(GRAD)]]) is None
 
 
 @pytest.mark.parametrize("layout", ["fortran", "strided", "float32 grad", "read-only grad"])

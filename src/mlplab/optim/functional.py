@@ -38,23 +38,35 @@ def _rules():
     return rules
 
 
-def _compiles(arrays):
-    """Whether the compiled loop takes these arrays of one parameter.
+def _flat_views(kept):
+    """Per role, flat views of the parameters' arrays, if the compiled loop can take them all.
 
-    It walks one flat index over all of them, so each must be a writeable, C-contiguous NumPy
-    array of the first one's shape and float dtype (a read-only gradient takes the other way).
+    ``kept`` holds one list of arrays per role, parameters first. The loop walks one flat index
+    over a parameter's arrays, so every array must be a writeable, C-contiguous NumPy array of its
+    parameter's shape and of one float dtype (a read-only gradient, say, takes the other way).
+    Returns None otherwise. A view of such an array shares its memory: the loop writes in place.
+    Written as one pass without calls, since it runs at every step.
     """
-    first = arrays[0]
-    dtype, shape = first.dtype, first.shape
+    params = kept[0]
+    dtype = params[0].dtype
     if dtype not in _FLOAT_DTYPES:
-        return False
-    for array in arrays:
-        if type(array) is not numpy.ndarray or array.dtype != dtype or array.shape != shape:
-            return False
-        flags = array.flags
-        if not (flags.c_contiguous and flags.writeable):
-            return False
-    return True
+        return None
+    columns = []
+    for role in kept:
+        column = []
+        for array, param in zip(role, params, strict=True):
+            if (
+                type(array) is not numpy.ndarray
+                or array.dtype != dtype
+                or array.shape != param.shape
+            ):
+                return None
+            flags = array.flags
+            if not (flags.c_contiguous and flags.writeable):
+                return None
+            column.append(array.ravel())
+        columns.append(column)
+    return columns
 
 
 @functools.lru_cache(maxsize=256)
@@ -90,20 +102,27 @@ def _apply(rule, roles, per_param, numbers, flags):
             f"{rule}: the lists of parameters, gradients and state have lengths "
             f"{[len(role) for role in kept]}: give one entry per parameter in each"
         )
+    columns = _flat_views(kept)
+    if columns is not None and len(kept[0]) <= _BATCH:  # the usual case: one call does it all
+        shared = (*_in_dtype(kept[0][0].dtype, numbers), *flags)
+        _run_compiled(rule, kept[0][0].dtype, roles, columns, per_param, shared)
+        return
     compiled, whole = {}, []
-    for k, arrays in enumerate(zip(*kept, strict=True)):
-        if _compiles(arrays):
-            compiled.setdefault(arrays[0].dtype, []).append(k)
-        else:
-            _check_shapes(rule, k, arrays)  # all checked before any parameter moves
+    for k in range(len(kept[0])):
+        views = _flat_views([role[k : k + 1] for role in kept])
+        if views is None:
+            _check_shapes(rule, k, [role[k] for role in kept])  # all before any parameter moves
             whole.append(k)
+        else:
+            compiled.setdefault(kept[0][k].dtype, []).append((k, views))
     for k in whole:
         _apply_to_whole_arrays(rule, roles, k, per_param[k] + numbers, flags)
-    for dtype, indices in compiled.items():
+    for dtype, entries in compiled.items():
         shared = (*_in_dtype(dtype, numbers), *flags)
-        for start in range(0, len(indices), _BATCH):
-            batch = indices[start : start + _BATCH]
-            _run_compiled(rule, dtype, roles, [per_param[k] for k in batch], batch, shared)
+        for start in range(0, len(entries), _BATCH):
+            batch = entries[start : start + _BATCH]
+            columns = [[views[r][0] for _, views in batch] for r in range(len(kept))]
+            _run_compiled(rule, dtype, roles, columns, [per_param[k] for k, _ in batch], shared)
 
 
 def _check_shapes(rule, k, arrays):
@@ -127,18 +146,19 @@ def _apply_to_whole_arrays(rule, roles, k, numbers, flags):
             array[...] = values
 
 
-def _run_compiled(rule, dtype, roles, numbers, indices, shared):
-    """One call of the compiled loop over the parameters at ``indices`` (at most ``_BATCH``).
+def _run_compiled(rule, dtype, roles, columns, numbers, shared):
+    """One call of the compiled loop over at most ``_BATCH`` parameters.
 
-    The loops take exactly ``_BATCH`` arrays per role, so that they compile once, whatever the
-    number of parameters: the places left over hold empty arrays, over which a loop does nothing.
+    ``columns`` holds, for each role kept (see ``roles``), the parameters' flat views; ``numbers``
+    a tuple per parameter. The loops take exactly ``_BATCH`` arrays per role, so that they compile
+    once, whatever the number of parameters: the places left over hold empty arrays, over which a
+    loop does nothing.
     """
-    padding = _EMPTY[dtype] * (_BATCH - len(indices))
-    flat = [
-        None if role is None else tuple([role[k].ravel() for k in indices]) + padding
-        for role in roles
-    ]
-    table = _table(dtype, tuple(numbers) + (numbers[0],) * len(padding))
+    missing = _BATCH - len(numbers)
+    padding = _EMPTY[dtype] * missing
+    views = iter(columns)
+    flat = [None if role is None else tuple(next(views)) + padding for role in roles]
+    table = _table(dtype, tuple(numbers) + (numbers[0],) * missing)
     getattr(_rules(), f"{rule}_loop")(*flat, table, *shared)
 
 
