@@ -287,3 +287,12 @@ def test_an_mlps_float32_parameters_take_the_compiled_loops(name, monkeypatch):
     assert not slow
     moved = [not np.array_equal(p.data, b) for p, b in zip(model.parameters(), before, strict=True)]
     assert all(moved)
+
+
+def test_empty_lists_are_a_step_over_nothing():
+    buffers = []
+    F.sgd([], [], buffers, lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.0,
+          nesterov=False, maximize=False)  # fmt: skip
+    F.adam([], [], [], [], None, [], lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
+           amsgrad=False, maximize=False)  # fmt: skip
+    assert buffers == []

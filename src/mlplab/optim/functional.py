@@ -102,6 +102,8 @@ def _apply(rule, roles, per_param, numbers, flags):
             f"{rule}: the lists of parameters, gradients and state have lengths "
             f"{[len(role) for role in kept]}: give one entry per parameter in each"
         )
+    if not kept[0]:
+        return
     columns = _flat_views(kept)
     if columns is not None and len(kept[0]) <= _BATCH:  # the usual case: one call does it all
         shared = (*_in_dtype(kept[0][0].dtype, numbers), *flags)
