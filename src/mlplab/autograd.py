@@ -335,9 +335,7 @@ def _backward_node(ctx, g, grads):
             gx, is_fresh = gx.astype(data.dtype), True
         else:
             is_fresh = op_fresh and gx is not g
-        # A tensor used several times gets the sum of the gradients from each use.
-        previous = grads.get(x)
-        grads[x] = (gx, is_fresh) if previous is None else (previous[0] + gx, True)
+        _add_gradient(grads, x, gx, is_fresh)
 
 
 def _add_gradient(grads, tensor, g, is_fresh):

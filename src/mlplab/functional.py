@@ -511,14 +511,15 @@ def cross_entropy(
     rows, batch = _class_rows("cross_entropy", input)
     classes = rows.shape[1]
     weight = _class_weight("cross_entropy", weight, classes, input)
-    if _tensor(target).dtype.kind == "f":
-        if _tensor(target).shape != input.shape:
+    target = _tensor(target)
+    if target.dtype.kind == "f":
+        if target.shape != input.shape:
             raise ValueError(
                 f"cross_entropy: a float target holds class probabilities and must have the "
-                f"input's shape {input.shape}, got {_tensor(target).shape}; for class indices "
+                f"input's shape {input.shape}, got {target.shape}; for class indices "
                 "pass integers (e.g. target.long())"
             )
-        return _soft_cross_entropy(input, _tensor(target), weight, reduction, label_smoothing)
+        return _soft_cross_entropy(input, target, weight, reduction, label_smoothing)
     labels = _class_targets("cross_entropy", target, batch, classes, ignore_index)
     loss = ops.CrossEntropy.apply(
         rows,
