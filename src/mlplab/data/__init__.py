@@ -2,7 +2,7 @@
 
 from mlplab.data.cache import cache_dir
 from mlplab.data.dataset import Dataset
-from mlplab.data.datasets import available_datasets, load_dataset
+from mlplab.data.datasets import available_datasets, dataset_options, dataset_task, load_dataset
 from mlplab.data.download import download_file
 from mlplab.data.errors import DatasetNotFoundError, DownloadError, IDXError, IntegrityError
 from mlplab.data.idx import IDXRecord, decode_idx, encode_idx, read_idx, read_idx_record, write_idx
@@ -25,6 +25,8 @@ __all__ = [
     "IntegrityError",
     "available_datasets",
     "cache_dir",
+    "dataset_options",
+    "dataset_task",
     "decode_idx",
     "download_file",
     "encode_idx",

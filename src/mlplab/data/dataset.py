@@ -32,7 +32,8 @@ class Dataset:
     target_names : tuple of str or None
         Name of each regression target (column of y).
     meta : dict
-        Everything else: sources and checksums, true parameters of generated sets, ...
+        Everything else: sources and checksums, true parameters of generated sets, the
+        ``seed`` that fixed the samples and test split of sets without an official split, ...
     """
 
     name: str

@@ -13,28 +13,43 @@ from mlplab.data import bundled, images, synthetic
 
 @dataclass(frozen=True)
 class _Entry:
-    """A registered data set: its loader, whether it reads files, and a one-line description."""
+    """A registered data set: its loader, whether it reads files, its task, one line about it."""
 
     loader: object
     from_files: bool
+    task: str
     description: str
 
 
 _REGISTRY = {
-    "mnist": _Entry(partial(images.load_image_set, "mnist"), True, "handwritten digits, 28x28"),
+    "mnist": _Entry(
+        partial(images.load_image_set, "mnist"), True, "classification", "handwritten digits, 28x28"
+    ),
     "fashion-mnist": _Entry(
-        partial(images.load_image_set, "fashion-mnist"), True, "clothing images, 28x28"
+        partial(images.load_image_set, "fashion-mnist"),
+        True,
+        "classification",
+        "clothing images, 28x28",
     ),
     "kmnist": _Entry(
-        partial(images.load_image_set, "kmnist"), True, "cursive Japanese characters, 28x28"
+        partial(images.load_image_set, "kmnist"),
+        True,
+        "classification",
+        "cursive Japanese characters, 28x28",
     ),
-    "digits": _Entry(bundled.load_digits, False, "scikit-learn's 8x8 digits (offline)"),
-    "linnerud": _Entry(bundled.load_linnerud, False, "scikit-learn's 3-target regression"),
-    "linear": _Entry(synthetic.load_linear, False, "y = a·x1 + b·x2 + c·x3 + d + noise"),
-    "xor": _Entry(synthetic.load_xor, False, "2-D XOR quadrants"),
-    "spirals": _Entry(synthetic.load_spirals, False, "2-D interleaved spirals"),
-    "moons": _Entry(synthetic.load_moons, False, "2-D interleaving half circles"),
-    "circles": _Entry(synthetic.load_circles, False, "2-D concentric circles"),
+    "digits": _Entry(
+        bundled.load_digits, False, "classification", "scikit-learn's 8x8 digits (offline)"
+    ),
+    "linnerud": _Entry(
+        bundled.load_linnerud, False, "regression", "scikit-learn's 3-target regression"
+    ),
+    "linear": _Entry(
+        synthetic.load_linear, False, "regression", "y = a·x1 + b·x2 + c·x3 + d + noise"
+    ),
+    "xor": _Entry(synthetic.load_xor, False, "classification", "2-D XOR quadrants"),
+    "spirals": _Entry(synthetic.load_spirals, False, "classification", "2-D interleaved spirals"),
+    "moons": _Entry(synthetic.load_moons, False, "classification", "2-D interleaving half circles"),
+    "circles": _Entry(synthetic.load_circles, False, "classification", "2-D concentric circles"),
 }
 
 
@@ -48,14 +63,32 @@ def available_datasets():
     return {name: entry.description for name, entry in _REGISTRY.items()}
 
 
+def _entry(name):
+    """The registry entry of ``name``; ValueError listing the known names if there is none."""
+    entry = _REGISTRY.get(name)
+    if entry is None:
+        raise ValueError(f"Unknown data set {name!r}; available: {', '.join(available_datasets())}")
+    return entry
+
+
+def dataset_task(name):
+    """The task of data set ``name`` ("classification" or "regression"), without loading it."""
+    return _entry(name).task
+
+
+def dataset_options(name):
+    """The keyword options data set ``name`` accepts in :func:`load_dataset`, e.g. ``seed``."""
+    return _options_of(_entry(name).loader)
+
+
 def _options_of(loader):
-    """The keyword options a loader accepts (besides data_dir, download and generator)."""
+    """The keyword options a loader accepts (besides data_dir and download)."""
     parameters = inspect.signature(loader).parameters
-    return [name for name in parameters if name not in ("data_dir", "download", "generator")]
+    return [name for name in parameters if name not in ("data_dir", "download")]
 
 
-def load_dataset(name, data_dir=None, download=True, generator=None, **options):
-    """Load a data set by name.
+def load_dataset(name, data_dir=None, download=True, **options):
+    """Load a data set by name; the same arguments give the same arrays in every call and run.
 
     Parameters
     ----------
@@ -68,20 +101,22 @@ def load_dataset(name, data_dir=None, download=True, generator=None, **options):
         Ignored by the others.
     download : bool
         Download missing files from the official mirrors (file-based sets only).
-    generator : mlplab.random.Generator, optional
-        Draws generated sets and the seeded train/test split of sets without one (default:
-        ``mlplab.random.default_generator``). Ignored by the MNIST family (fixed split).
     **options
         Options of that data set, e.g. ``n_samples``, ``noise``, ``test_fraction``,
-        ``splits=("test",)``; an unknown one is an error listing the valid ones.
+        ``splits=("test",)``; an unknown one is an error listing the valid ones. The sets
+        without an official test split (all but the MNIST family) take ``seed`` (a non-negative
+        int, default 0): it alone fixes their samples and their train/test split, so neither
+        depends on a run's seed or on ``mlplab.random.default_generator``. Split a run's
+        validation part off ``x_train`` with :func:`mlplab.data.train_val_split` and the run's
+        generator.
 
     Returns
     -------
     Dataset
+        Fresh arrays: changing them does not change what the next call returns.
+        ``meta["seed"]`` holds the seed of a set that takes one.
     """
-    entry = _REGISTRY.get(name)
-    if entry is None:
-        raise ValueError(f"Unknown data set {name!r}; available: {', '.join(available_datasets())}")
+    entry = _entry(name)
     accepted = _options_of(entry.loader)
     unknown = sorted(set(options) - set(accepted))
     if unknown:
@@ -91,4 +126,4 @@ def load_dataset(name, data_dir=None, download=True, generator=None, **options):
         )
     if entry.from_files:
         return entry.loader(data_dir=data_dir, download=download, **options)
-    return entry.loader(generator=generator, **options)
+    return entry.loader(**options)

@@ -1,17 +1,20 @@
-"""Generated data sets, drawn from an mlplab Generator: the same seed gives the same data.
+"""Generated data sets, fixed by their own ``seed`` option: the same options give the same data.
 
 ``linear`` is a regression problem with known answers (its true coefficients are in
 ``Dataset.meta``); ``xor``, ``spirals``, ``moons`` and ``circles`` are 2-D classification problems
-that no linear model separates. Each returns a seeded random training/test split.
+that no linear model separates. Each draws its samples and its training/test split from
+``mlplab.random.Generator(seed)``, never from a run's generator, so a run's seed cannot move test
+rows into training; the seed is recorded in ``Dataset.meta["seed"]``.
 """
 
 import math
 
 import numpy
 
+from mlplab.backend import to_numpy
 from mlplab.data.dataset import Dataset
 from mlplab.data.transforms import train_val_split
-from mlplab.random import generator_or_default
+from mlplab.random import Generator
 
 
 def _check(n_samples, noise, test_fraction, minimum=2):
@@ -24,18 +27,13 @@ def _check(n_samples, noise, test_fraction, minimum=2):
         raise ValueError(f"Invalid test_fraction {test_fraction!r}: use a number in (0, 1)")
 
 
-def _numpy(array):
-    """A generator's output as a host NumPy array (data sets live in host memory)."""
-    return numpy.asarray(array.get() if hasattr(array, "get") else array)
-
-
 def _class_sizes(n_samples, num_classes):
     """Split ``n_samples`` into near-equal class sizes."""
     return [n_samples // num_classes + (k < n_samples % num_classes) for k in range(num_classes)]
 
 
 def _classification(name, x, y, test_fraction, generator, num_classes, meta):
-    """Split and wrap a 2-D classification set."""
+    """Split and wrap a 2-D classification set; ``meta`` gains the generator's seed."""
     x_train, y_train, x_test, y_test = train_val_split(x, y, test_fraction, generator)
     return Dataset(
         name=name,
@@ -47,31 +45,30 @@ def _classification(name, x, y, test_fraction, generator, num_classes, meta):
         num_classes=num_classes,
         feature_shape=(x.shape[1],),
         class_names=tuple(str(k) for k in range(num_classes)),
-        meta=meta,
+        meta={**meta, "seed": generator.initial_seed()},
     )
 
 
 def _jitter(points, noise, generator):
     """Add Gaussian noise of std ``noise`` to every coordinate."""
     if noise:
-        points = points + _numpy(generator.normal(points.shape, std=noise, dtype=numpy.float64))
+        points = points + to_numpy(generator.normal(points.shape, std=noise, dtype=numpy.float64))
     return points.astype(numpy.float32)
 
 
 def load_linear(
-    generator=None,
     *,
     n_samples=1000,
     coefficients=(2.0, -3.0, 1.5),
     intercept=1.0,
     noise=0.05,
     test_fraction=0.2,
+    seed=0,
 ):
     """y = a·x1 + b·x2 + c·x3 + d + noise, with x ~ N(0, 1): regression with known parameters.
 
     Parameters
     ----------
-    generator : mlplab.random.Generator, optional
     n_samples : int
     coefficients : sequence of float
         One per feature (a, b, c by default).
@@ -80,22 +77,26 @@ def load_linear(
     noise : float
         Standard deviation of the Gaussian noise added to y.
     test_fraction : float
+        Share of the samples held out as the test split, in (0, 1).
+    seed : int
+        Non-negative; fixes the samples drawn and the test split (not the run's seed).
 
     Returns
     -------
     Dataset
         x float32 (N, len(coefficients)), y float32 (N, 1); ``meta["true_parameters"]`` maps
-        a, b, c (the coefficients) and d (the intercept) to their true values.
+        a, b, c (the coefficients) and d (the intercept) to their true values; ``meta["seed"]`` is
+        ``seed``.
     """
     _check(n_samples, noise, test_fraction)
-    generator = generator_or_default(generator)
+    generator = Generator(seed)
     weights = numpy.asarray(coefficients, dtype=numpy.float64)
     if weights.ndim != 1 or weights.size == 0 or not numpy.isfinite(weights).all():
         raise ValueError(f"Invalid coefficients {coefficients!r}: use a list of finite numbers")
-    x = _numpy(generator.normal((n_samples, weights.size), dtype=numpy.float64))
+    x = to_numpy(generator.normal((n_samples, weights.size), dtype=numpy.float64))
     y = x @ weights + float(intercept)
     if noise:
-        y = y + _numpy(generator.normal(n_samples, std=noise, dtype=numpy.float64))
+        y = y + to_numpy(generator.normal(n_samples, std=noise, dtype=numpy.float64))
     x, y = x.astype(numpy.float32), y.astype(numpy.float32).reshape(-1, 1)
     x_train, y_train, x_test, y_test = train_val_split(x, y, test_fraction, generator)
     # a, b, c, ... for the coefficients and the next letter for the intercept (d for three
@@ -121,20 +122,23 @@ def load_linear(
             "intercept": float(intercept),
             "noise": float(noise),
             "feature_names": [f"x{i + 1}" for i in range(weights.size)],
+            "seed": generator.initial_seed(),
         },
     )
 
 
-def load_xor(generator=None, *, n_samples=400, noise=0.0, test_fraction=0.2):
+def load_xor(*, n_samples=400, noise=0.0, test_fraction=0.2, seed=0):
     """Points uniform in [-1, 1]^2, class 1 where exactly one coordinate is positive (balanced).
 
     Parameters
     ----------
-    generator : mlplab.random.Generator, optional
     n_samples : int
     noise : float
         Std of Gaussian jitter added to the points after labelling (blurs the boundary).
     test_fraction : float
+        Share of the samples held out as the test split, in (0, 1).
+    seed : int
+        Non-negative; fixes the samples drawn and the test split (not the run's seed).
 
     Returns
     -------
@@ -142,25 +146,22 @@ def load_xor(generator=None, *, n_samples=400, noise=0.0, test_fraction=0.2):
         x float32 (N, 2), y int64 (N,) in {0, 1}.
     """
     _check(n_samples, noise, test_fraction)
-    generator = generator_or_default(generator)
+    generator = Generator(seed)
     # Balanced by construction: class 0 in the quadrants where the signs agree, class 1 where
     # they differ, each point's first sign drawn at random.
     labels = numpy.repeat(numpy.arange(2), _class_sizes(n_samples, 2))
-    magnitude = _numpy(generator.uniform((n_samples, 2), dtype=numpy.float64))
-    sign = numpy.where(_numpy(generator.uniform(n_samples, dtype=numpy.float64)) < 0.5, -1.0, 1.0)
+    magnitude = to_numpy(generator.uniform((n_samples, 2), dtype=numpy.float64))
+    sign = numpy.where(to_numpy(generator.uniform(n_samples, dtype=numpy.float64)) < 0.5, -1.0, 1.0)
     points = numpy.stack([sign * magnitude[:, 0], sign * (1 - 2 * labels) * magnitude[:, 1]], 1)
     x = _jitter(points, noise, generator)
     return _classification("xor", x, labels, test_fraction, generator, 2, {"noise": noise})
 
 
-def load_spirals(
-    generator=None, *, n_samples=600, num_classes=2, turns=1.0, noise=0.05, test_fraction=0.2
-):
+def load_spirals(*, n_samples=600, num_classes=2, turns=1.0, noise=0.05, test_fraction=0.2, seed=0):
     """Interleaved spiral arms, one per class, radius growing from 0 to 1.
 
     Parameters
     ----------
-    generator : mlplab.random.Generator, optional
     n_samples : int
     num_classes : int
         Number of arms (classes), at least 2.
@@ -169,6 +170,9 @@ def load_spirals(
     noise : float
         Std of Gaussian jitter on the coordinates.
     test_fraction : float
+        Share of the samples held out as the test split, in (0, 1).
+    seed : int
+        Non-negative; fixes the samples drawn and the test split (not the run's seed).
 
     Returns
     -------
@@ -178,10 +182,10 @@ def load_spirals(
     _check(n_samples, noise, test_fraction)
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
         raise ValueError(f"Invalid num_classes {num_classes!r}: use an integer >= 2")
-    generator = generator_or_default(generator)
+    generator = Generator(seed)
     sizes = _class_sizes(n_samples, num_classes)
     labels = numpy.repeat(numpy.arange(num_classes), sizes)
-    t = _numpy(generator.uniform(n_samples, dtype=numpy.float64))
+    t = to_numpy(generator.uniform(n_samples, dtype=numpy.float64))
     angle = 2 * math.pi * (turns * t + labels / num_classes)
     points = numpy.stack([t * numpy.cos(angle), t * numpy.sin(angle)], axis=1)
     x = _jitter(points, noise, generator)
@@ -189,16 +193,18 @@ def load_spirals(
     return _classification("spirals", x, labels, test_fraction, generator, num_classes, meta)
 
 
-def load_moons(generator=None, *, n_samples=500, noise=0.1, test_fraction=0.2):
+def load_moons(*, n_samples=500, noise=0.1, test_fraction=0.2, seed=0):
     """Two interleaving half circles (as scikit-learn's ``make_moons``).
 
     Parameters
     ----------
-    generator : mlplab.random.Generator, optional
     n_samples : int
     noise : float
         Std of Gaussian jitter on the coordinates.
     test_fraction : float
+        Share of the samples held out as the test split, in (0, 1).
+    seed : int
+        Non-negative; fixes the samples drawn and the test split (not the run's seed).
 
     Returns
     -------
@@ -206,9 +212,9 @@ def load_moons(generator=None, *, n_samples=500, noise=0.1, test_fraction=0.2):
         x float32 (N, 2), y int64 (N,) in {0, 1}.
     """
     _check(n_samples, noise, test_fraction)
-    generator = generator_or_default(generator)
+    generator = Generator(seed)
     labels = numpy.repeat(numpy.arange(2), _class_sizes(n_samples, 2))
-    angle = math.pi * _numpy(generator.uniform(n_samples, dtype=numpy.float64))
+    angle = math.pi * to_numpy(generator.uniform(n_samples, dtype=numpy.float64))
     outer = numpy.stack([numpy.cos(angle), numpy.sin(angle)], axis=1)
     inner = numpy.stack([1 - numpy.cos(angle), 0.5 - numpy.sin(angle)], axis=1)
     points = numpy.where(labels[:, None] == 0, outer, inner)
@@ -216,18 +222,20 @@ def load_moons(generator=None, *, n_samples=500, noise=0.1, test_fraction=0.2):
     return _classification("moons", x, labels, test_fraction, generator, 2, {"noise": noise})
 
 
-def load_circles(generator=None, *, n_samples=500, noise=0.05, factor=0.5, test_fraction=0.2):
+def load_circles(*, n_samples=500, noise=0.05, factor=0.5, test_fraction=0.2, seed=0):
     """A circle of radius 1 (class 0) around a circle of radius ``factor`` (class 1).
 
     Parameters
     ----------
-    generator : mlplab.random.Generator, optional
     n_samples : int
     noise : float
         Std of Gaussian jitter on the coordinates.
     factor : float
         Inner radius, in (0, 1).
     test_fraction : float
+        Share of the samples held out as the test split, in (0, 1).
+    seed : int
+        Non-negative; fixes the samples drawn and the test split (not the run's seed).
 
     Returns
     -------
@@ -237,9 +245,9 @@ def load_circles(generator=None, *, n_samples=500, noise=0.05, factor=0.5, test_
     _check(n_samples, noise, test_fraction)
     if not 0.0 < factor < 1.0:
         raise ValueError(f"Invalid factor {factor!r}: the inner radius must lie in (0, 1)")
-    generator = generator_or_default(generator)
+    generator = Generator(seed)
     labels = numpy.repeat(numpy.arange(2), _class_sizes(n_samples, 2))
-    angle = 2 * math.pi * _numpy(generator.uniform(n_samples, dtype=numpy.float64))
+    angle = 2 * math.pi * to_numpy(generator.uniform(n_samples, dtype=numpy.float64))
     radius = numpy.where(labels == 0, 1.0, factor)
     points = radius[:, None] * numpy.stack([numpy.cos(angle), numpy.sin(angle)], axis=1)
     x = _jitter(points, noise, generator)

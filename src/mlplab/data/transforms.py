@@ -5,6 +5,7 @@ All take and return NumPy arrays and never modify their input.
 
 import numpy
 
+from mlplab.backend import to_numpy
 from mlplab.random import generator_or_default
 
 
@@ -140,6 +141,6 @@ def train_val_split(x, y, val_fraction, generator=None):
         raise ValueError(f"Cannot split {n} sample(s) into two non-empty parts")
     n_val = min(max(round(n * val_fraction), 1), n - 1)
     # Both parts come out in the permutation's order: shuffled, even when x is sorted by class.
-    order = numpy.asarray(generator_or_default(generator).permutation(n))
+    order = to_numpy(generator_or_default(generator).permutation(n))
     train, val = order[n_val:], order[:n_val]
     return x[train], y[train], x[val], y[val]
