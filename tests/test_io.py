@@ -118,6 +118,15 @@ def test_fine_tuned_model_with_new_head_saves_and_loads(tmp_path):
     assert loaded.get_config()["sizes"] == [6, 8, 2]
 
 
+def test_mlp_with_one_activation_per_hidden_layer_saves_and_loads(tmp_path):
+    model = nn.MLP("4-8-6-5-3", activation=["tanh", None, "gelu"], dropout=0.1)
+    mlplab.save(model, tmp_path / "per-layer.safetensors")
+    loaded = mlplab.load(tmp_path / "per-layer.safetensors")
+    _assert_same_model(model, loaded)
+    assert loaded.get_config() == model.get_config()
+    assert loaded.get_config()["activation"] == ["tanh", None, "gelu"]
+
+
 # ----------------------------------------------------------------------------- what save refuses
 def test_save_refuses_a_custom_module(tmp_path):
     class Custom(nn.Module):

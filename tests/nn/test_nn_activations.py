@@ -100,8 +100,32 @@ def test_float32_stays_float32():
 def test_get_activation_names_every_activation():
     for name, cls in nn.ACTIVATIONS.items():
         assert isinstance(nn.get_activation(name), cls)
-    with pytest.raises(ValueError, match="Unknown activation 'swish'"):
+    with pytest.raises(ValueError, match="Unknown activation 'swish'; use one of sigmoid, tanh"):
         nn.get_activation("swish")
+
+
+def test_names_with_dashes_are_the_registry_names():
+    assert type(nn.get_activation("leaky-relu")) is nn.LeakyReLU
+    assert type(nn.get_activation("log-softmax")) is nn.LogSoftmax
+    assert nn.activation_name("leaky-relu") == nn.activation_name("leaky_relu") == "leaky_relu"
+    for name in nn.ACTIVATIONS:
+        assert nn.activation_name(name) == name
+    for bad in ["leaky relu", "ReLU", "", None, 3]:
+        with pytest.raises(ValueError, match=f"Unknown activation {bad!r}"):
+            nn.activation_name(bad)
+
+
+def test_hidden_activations_are_all_but_those_along_an_axis():
+    hidden = nn.HIDDEN_ACTIVATIONS
+    assert hidden == ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus")
+    assert set(nn.ACTIVATIONS) - set(nn.HIDDEN_ACTIVATIONS) == {"softmax", "log_softmax"}
+    x = _data()
+    for name in nn.HIDDEN_ACTIVATIONS:
+        # Elementwise: the values do not depend on how the elements are laid out.
+        module = nn.get_activation(name)
+        np.testing.assert_allclose(
+            module(mlplab.tensor(x.ravel())).data, module(mlplab.tensor(x)).data.ravel()
+        )
 
 
 @pytest.mark.parametrize(

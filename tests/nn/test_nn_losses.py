@@ -451,3 +451,34 @@ def test_float32_losses_stay_float32_with_float64_weights(loss):
     assert value.dtype == np.float32
     value.backward()
     assert x.grad.dtype == np.float32
+
+
+# ----------------------------------------------------------------------------- registry
+@pytest.mark.parametrize(
+    ("name", "cls", "targets"),
+    [
+        ("cross-entropy", nn.CrossEntropyLoss, "classes"),
+        ("mse", nn.MSELoss, "values"),
+        ("l1", nn.L1Loss, "values"),
+        ("huber", nn.HuberLoss, "values"),
+    ],
+)
+def test_every_registered_loss_builds_by_name_and_says_its_targets(name, cls, targets):
+    entry = nn.LOSSES[name]
+    assert entry.cls is cls and entry.targets == targets
+    assert entry.description and "\n" not in entry.description
+    loss = nn.get_loss(name)
+    assert type(loss) is cls and loss.reduction == "mean"
+
+
+def test_registry_holds_exactly_the_run_losses():
+    assert list(nn.LOSSES) == ["cross-entropy", "mse", "l1", "huber"]
+
+
+def test_get_loss_passes_options_and_names_unknown_losses():
+    assert nn.get_loss("huber", delta=0.5, reduction="sum").delta == 0.5
+    assert nn.get_loss("cross-entropy", label_smoothing=0.1).label_smoothing == 0.1
+    with pytest.raises(ValueError, match="Unknown loss 'bce'; use one of cross-entropy, mse, l1"):
+        nn.get_loss("bce")
+    with pytest.raises(ValueError, match="delta must be positive"):
+        nn.get_loss("huber", delta=0)

@@ -128,3 +128,68 @@ def test_bad_activation_and_dropout_are_named():
         nn.MLP("2-2-2", activation="swish")
     with pytest.raises(ValueError, match=r"Invalid dropout probability: -0\.1"):
         nn.MLP("2-2", dropout=-0.1)
+
+
+# ----------------------------------------------------------------------- per-layer activations
+def test_one_activation_per_hidden_layer():
+    model = nn.MLP("2-8-8-6-2", activation=["tanh", None, "leaky-relu"], dropout=0.1)
+    kinds = [type(layer) for layer in model]
+    assert kinds == [
+        nn.Linear,
+        nn.Tanh,
+        nn.Dropout,
+        nn.Linear,
+        nn.Dropout,
+        nn.Linear,
+        nn.LeakyReLU,
+        nn.Dropout,
+        nn.Linear,
+    ]
+    assert model(mlplab.randn(3, 2)).shape == (3, 2)
+
+
+def test_a_per_layer_sequence_may_be_a_tuple_and_equal_names_build_the_shared_network():
+    shared = nn.MLP("2-8-8-2", activation="relu", generator=mlplab.Generator(0))
+    per_layer = nn.MLP("2-8-8-2", activation=("relu", "relu"), generator=mlplab.Generator(0))
+    assert repr(shared) == repr(per_layer)
+    assert shared.get_config()["activation"] == "relu"
+    assert per_layer.get_config()["activation"] == ["relu", "relu"]
+
+
+@pytest.mark.parametrize(
+    ("sizes", "activation", "message"),
+    [
+        (
+            "2-8-8-2",
+            ["tanh"],
+            r"MLP 2-8-8-2 has 2 hidden layers, but activation \['tanh'\] names 1",
+        ),
+        ("2-8-2", ["tanh", "relu"], r"has 1 hidden layers, but activation .* names 2: give one"),
+        ("2-2", ["relu"], r"MLP 2-2 has 0 hidden layers"),
+        ("2-8-8-2", ["tanh", "swish"], r"Unknown activation 'swish'"),
+        ("2-8-2", [3], r"Unknown activation 3"),
+    ],
+)
+def test_bad_per_layer_activations_are_named(sizes, activation, message):
+    with pytest.raises(ValueError, match=message):
+        nn.MLP(sizes, activation=activation)
+
+
+def test_per_layer_config_round_trips_with_registry_names():
+    model = nn.MLP(
+        "3-8-8-2",
+        activation=["leaky-relu", None],
+        output_activation="log-softmax",
+        dtype="float64",
+        generator=mlplab.Generator(0),
+    )
+    config = model.get_config()
+    assert config["activation"] == ["leaky_relu", None]
+    assert config["output_activation"] == "log_softmax"
+    rebuilt = nn.MLP.from_config(config)
+    assert rebuilt.get_config() == config
+    assert [type(layer) for layer in rebuilt] == [type(layer) for layer in model]
+
+
+def test_a_single_dashed_name_is_stored_as_the_registry_name():
+    assert nn.MLP("2-4-2", activation="leaky-relu").get_config()["activation"] == "leaky_relu"

@@ -1,7 +1,8 @@
 """Activation functions as modules: the nonlinearity a neuron applies to its weighted sum.
 
 Without one, layers in series collapse into a single linear map (W2 (W1 x) = (W2 W1) x).
-:data:`ACTIVATIONS` names them for :class:`~mlplab.nn.MLP` and the command line.
+:data:`ACTIVATIONS` names them for :class:`~mlplab.nn.MLP` and the command line;
+:data:`HIDDEN_ACTIVATIONS` those that suit hidden layers.
 """
 
 from mlplab import functional as F
@@ -177,9 +178,20 @@ ACTIVATIONS = {
 }
 """Activation classes by the name MLP and the command line accept."""
 
+HIDDEN_ACTIVATIONS = tuple(
+    name for name, cls in ACTIVATIONS.items() if not issubclass(cls, _AlongDim)
+)
+"""Names of the activations that act elementwise, as a hidden layer's nonlinearity must: all but
+those that normalise along an axis (softmax, log_softmax), which belong on the output."""
+
+
+def activation_name(name):
+    """The key of :data:`ACTIVATIONS` that ``name`` spells, '-' read as '_' ("leaky-relu")."""
+    if not isinstance(name, str) or name.replace("-", "_") not in ACTIVATIONS:
+        raise ValueError(f"Unknown activation {name!r}; use one of {', '.join(ACTIVATIONS)}")
+    return name.replace("-", "_")
+
 
 def get_activation(name):
-    """A new activation module for ``name`` (a key of :data:`ACTIVATIONS`)."""
-    if name not in ACTIVATIONS:
-        raise ValueError(f"Unknown activation {name!r}; use one of {', '.join(ACTIVATIONS)}")
-    return ACTIVATIONS[name]()
+    """A new activation module for ``name`` (a key of :data:`ACTIVATIONS`, or it with '-')."""
+    return ACTIVATIONS[activation_name(name)]()

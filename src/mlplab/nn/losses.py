@@ -2,8 +2,10 @@
 
 Each loss module holds its settings and calls the function of the same name in
 :mod:`mlplab.functional`; values and gradients follow PyTorch. Any tensor expression is a loss
-too: autograd differentiates it.
+too: autograd differentiates it. :data:`LOSSES` names the losses a training run can choose.
 """
+
+from dataclasses import dataclass
 
 from mlplab import functional as F
 from mlplab.nn.module import Module
@@ -219,3 +221,39 @@ def l2_penalty(parameters, strength=1.0):
     if total is None:
         raise ValueError("l2_penalty: got no parameters")
     return total * strength
+
+
+@dataclass(frozen=True)
+class LossEntry:
+    """A registered loss: its class, what it compares the outputs with, and a description.
+
+    Attributes
+    ----------
+    cls : type
+        The loss module class.
+    targets : "classes" | "values"
+        What the outputs are compared with: class labels or real values (so a task can tell
+        which losses suit it).
+    description : str
+        One line for listings.
+    """
+
+    cls: type
+    targets: str
+    description: str
+
+
+LOSSES = {
+    "cross-entropy": LossEntry(CrossEntropyLoss, "classes", "softmax cross-entropy of logits"),
+    "mse": LossEntry(MSELoss, "values", "mean squared error"),
+    "l1": LossEntry(L1Loss, "values", "mean absolute error"),
+    "huber": LossEntry(HuberLoss, "values", "squared error below delta, linear above"),
+}
+"""Loss entries by the name training runs and the command line accept."""
+
+
+def get_loss(name, **options):
+    """A new loss module for ``name`` (a key of :data:`LOSSES`), built with ``options``."""
+    if name not in LOSSES:
+        raise ValueError(f"Unknown loss {name!r}; use one of {', '.join(LOSSES)}")
+    return LOSSES[name].cls(**options)

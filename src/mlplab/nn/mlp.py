@@ -1,8 +1,9 @@
 """MLP: the multilayer perceptron, Linear layers in series with a nonlinearity between them."""
 
 import itertools
+from collections.abc import Sequence
 
-from mlplab.nn.activations import get_activation
+from mlplab.nn.activations import activation_name, get_activation
 from mlplab.nn.layers import Dropout, Linear, Sequential, check_probability
 from mlplab.nn.module import register_layer
 
@@ -28,6 +29,23 @@ def parse_sizes(sizes):
     return sizes
 
 
+def _activation_setting(activation, sizes):
+    """``activation`` with its names as :data:`ACTIVATIONS` keys: one name or None, or a tuple
+    of one name or None per hidden layer of ``sizes``, checked against their number."""
+    if activation is None:
+        return None
+    if isinstance(activation, str) or not isinstance(activation, Sequence):
+        return activation_name(activation)
+    hidden = len(sizes) - 2
+    if len(activation) != hidden:
+        raise ValueError(
+            f"MLP {'-'.join(map(str, sizes))} has {hidden} hidden layers, but activation "
+            f"{list(activation)!r} names {len(activation)}: give one name (or None) per hidden "
+            "layer, or a single name for all"
+        )
+    return tuple(None if name is None else activation_name(name) for name in activation)
+
+
 @register_layer
 class MLP(Sequential):
     """A multilayer perceptron: Linear, activation, [Dropout], ..., Linear, [output activation].
@@ -36,9 +54,11 @@ class MLP(Sequential):
     ----------
     sizes : str or sequence of int
         Widths from input to output, e.g. "784-256-512-10" or [784, 256, 512, 10].
-    activation : str or None
-        Nonlinearity after each hidden layer (a name of ``mlplab.nn.ACTIVATIONS``); None for
-        none, which leaves a single linear map however many layers there are.
+    activation : str or None, or sequence of str or None
+        Nonlinearity after each hidden layer (a name of ``mlplab.nn.ACTIVATIONS``, '-' or '_'
+        alike), or one such name per hidden layer, e.g. ``["tanh", "relu"]`` for "2-8-8-2";
+        None for none (with no activation at all, the layers collapse into a single linear map
+        however many there are).
     dropout : float
         Dropout probability after each hidden activation (0: no Dropout layers).
     output_activation : str or None
@@ -66,12 +86,18 @@ class MLP(Sequential):
     ):
         sizes = parse_sizes(sizes)
         dropout = check_probability(dropout)
+        activation = _activation_setting(activation, sizes)
+        hidden_activations = (
+            activation if isinstance(activation, tuple) else (activation,) * (len(sizes) - 2)
+        )
+        if output_activation is not None:
+            output_activation = activation_name(output_activation)
         layers = []
         for index, (width_in, width_out) in enumerate(itertools.pairwise(sizes)):
             layers.append(Linear(width_in, width_out, bias, dtype, generator))
-            if index < len(sizes) - 2:
-                if activation is not None:
-                    layers.append(get_activation(activation))
+            if index < len(hidden_activations):
+                if hidden_activations[index] is not None:
+                    layers.append(get_activation(hidden_activations[index]))
                 if dropout:
                     layers.append(Dropout(dropout, generator))
         if output_activation is not None:
@@ -83,11 +109,15 @@ class MLP(Sequential):
 
     def get_config(self):
         """The constructor's arguments, with the widths read from the Linear layers now present
-        (so a replaced head is described by its new width)."""
+        (so a replaced head is described by its new width) and activations by their registry
+        names (a single name stays one name, a per-layer sequence becomes a list)."""
         linears = [layer for layer in self if isinstance(layer, Linear)]
         return {
             "sizes": [linears[0].in_features] + [layer.out_features for layer in linears],
-            "activation": self.activation,
+            # A list, as JSON gives it back, so that a loaded model's config equals the saved one.
+            "activation": (
+                list(self.activation) if isinstance(self.activation, tuple) else self.activation
+            ),
             "dropout": self.dropout,
             "output_activation": self.output_activation,
             "bias": linears[0].bias is not None,
