@@ -1,6 +1,11 @@
-"""Tests of the learning-rate schedules: PyTorch's rate sequences, resuming, the string specs."""
+"""Tests of the learning-rate schedules: PyTorch's rate sequences, resuming, the string specs.
+
+The string specs live in ``mlplab.optim.schedule_spec``; its tests are here, beside the classes
+they build, and go through ``lr_scheduler.from_string``/``parse_spec`` as the command line does.
+"""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -8,7 +13,7 @@ import torch
 
 import mlplab
 from mlplab import optim
-from mlplab.optim import lr_scheduler
+from mlplab.optim import lr_scheduler, schedule_spec
 
 EPOCHS = 100
 BASE_LRS = (0.1, 0.05)
@@ -288,9 +293,9 @@ def test_plateau_spec():
         ("step:10+cosine:5", "needs a length in epochs"),
         ("onecycle:0.1+cosine:5", "cannot be combined"),
         ("onecycle:0.1", "the number of epochs is needed"),
-        ("step:0", r"step_size >= 1, but got 0.*in 'step:0'"),
-        ("constant:2:3", "between 0 and 1"),
-        ("warmup:0", "EPOCHS must be at least 1"),
+        ("step:0", r"STEP_SIZE must be >= 1, got 0 in 'step:0'"),
+        ("constant:2:3", r"FACTOR must be in \[0, 1\], got 2"),
+        ("warmup:0", "EPOCHS must be >= 1, got 0"),
         ("constant:0.5", "0 or 2 values after 'constant'"),
     ],
 )
@@ -311,3 +316,189 @@ def test_failed_spec_leaves_the_optimizer_alone():
 def test_scheduler_needs_an_optimizer():
     with pytest.raises(TypeError, match="is not an Optimizer"):
         lr_scheduler.StepLR(object(), 5)
+
+
+# ------------------------------------------------------------------ the spec table, parse_spec
+# One spec per schedule name documented for the command line, each giving every value.
+EXAMPLES = {
+    "constant": "constant:0.5:3",
+    "step": "step:10:0.5",
+    "multistep": "multistep:10,20:0.1",
+    "exp": "exp:0.95",
+    "cosine": "cosine:30:0.001",
+    "linear": "linear:0.1:1:10",
+    "warmup": "warmup:5:0.2",
+    "onecycle": "onecycle:0.1:0.25",
+    "plateau": "plateau:5:0.5",
+}
+
+
+def test_the_table_has_every_documented_schedule():
+    assert set(schedule_spec.SCHEDULES) == set(EXAMPLES)
+    for name, kind in schedule_spec.SCHEDULES.items():
+        assert kind.usage.startswith(name)
+        assert kind.description and "\n" not in kind.description
+        assert all(count <= len(kind.fields) for count in kind.counts)
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_every_schedule_builds_by_name(name):
+    spec = lr_scheduler.parse_spec(EXAMPLES[name])
+    assert spec.parts[0].kind is schedule_spec.SCHEDULES[name]
+    optimizer, _ = _optimizers()
+    scheduler = spec.build(optimizer, epochs=20, steps_per_epoch=3)
+    assert isinstance(scheduler, lr_scheduler.LRScheduler)
+    assert (scheduler.monitor is not None) == spec.metric_driven
+    spec.check(0.1, 20)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("exp:-1", r"GAMMA must be > 0, got -1 in 'exp:-1'; expected exp:GAMMA"),
+        ("exp:0", "GAMMA must be > 0, got 0"),
+        ("exp:nan", "GAMMA must be finite, got nan"),
+        ("exp:inf", "GAMMA must be finite, got inf"),
+        ("step:1:-1", "GAMMA must be > 0, got -1"),
+        ("step:1:1e999", "GAMMA must be finite, got 1e999"),
+        ("step:-2", "STEP_SIZE must be >= 1, got -2"),
+        ("multistep:-1,3", "milestones must be >= 0, got -1"),
+        ("multistep:2,5:-0.5", "GAMMA must be > 0, got -0.5"),
+        ("onecycle:-1", "MAX_LR must be > 0, got -1"),
+        ("onecycle:0", "MAX_LR must be > 0, got 0"),
+        ("onecycle:0.1:1.5", r"PCT_START must be in \[0, 1\], got 1.5"),
+        ("cosine:30:-0.1", "ETA_MIN must be >= 0, got -0.1"),
+        ("cosine:0", "T_MAX must be >= 1, got 0"),
+        ("cosine:nan", "T_MAX must be an integer, got 'nan'"),
+        ("linear:0:1:5", r"START_FACTOR must be in \(0, 1\], got 0"),
+        ("linear:0.1:2:5", r"END_FACTOR must be in \[0, 1\], got 2"),
+        ("linear:0.1:1:0", "EPOCHS must be >= 1, got 0"),
+        ("warmup:0", "EPOCHS must be >= 1, got 0"),
+        ("warmup:5:-0.1", r"START_FACTOR must be in \(0, 1\], got -0.1"),
+        ("constant:-0.5:3", r"FACTOR must be in \[0, 1\], got -0.5"),
+        ("constant:0.5:0", "EPOCHS must be >= 1, got 0"),
+        ("plateau:-1", "PATIENCE must be >= 0, got -1"),
+        ("plateau:5:1.5", r"FACTOR must be in \(0, 1\), got 1.5"),
+        ("plateau:5:0", r"FACTOR must be in \(0, 1\), got 0"),
+        ("cosine+step:5", r"needs a length in epochs \(give its T_MAX\)"),
+        ("warmup:5+exp:0.9+step:3", r"needs a length in epochs; .* in 'exp:0.9'"),
+    ],
+)
+def test_parse_spec_refuses_bad_values_naming_the_field(spec, message):
+    with pytest.raises(ValueError, match=rf"^Invalid schedule '{re.escape(spec)}': .*{message}"):
+        lr_scheduler.parse_spec(spec)
+    optimizer, _ = _optimizers()
+    with pytest.raises(ValueError, match=message):
+        lr_scheduler.from_string(spec, optimizer, epochs=60)
+
+
+def test_parse_spec_needs_no_optimizer_and_keeps_the_values():
+    spec = lr_scheduler.parse_spec("Warmup:5 + cosine:30:0.001")
+    assert spec.text == "Warmup:5 + cosine:30:0.001"
+    assert [part.text for part in spec.parts] == ["warmup:5", "cosine:30:0.001"]
+    assert spec.parts[0].values == {"EPOCHS": 5, "START_FACTOR": None}
+    assert spec.parts[1].values == {"T_MAX": 30, "ETA_MIN": 0.001}
+
+
+@pytest.mark.parametrize(
+    ("spec", "interval", "metric_driven"),
+    [
+        ("constant", "epoch", False),
+        ("step:10", "epoch", False),
+        ("warmup:5+cosine:30", "epoch", False),
+        ("onecycle:0.1", "step", False),
+        ("plateau", "epoch", True),
+    ],
+)
+def test_interval_and_metric_driven(spec, interval, metric_driven):
+    parsed = lr_scheduler.parse_spec(spec)
+    assert (parsed.interval, parsed.metric_driven) == (interval, metric_driven)
+
+
+@pytest.mark.parametrize(
+    ("spec", "epochs", "message"),
+    [
+        ("cosine", None, "T_MAX is needed when the number of epochs is not given"),
+        ("warmup:5+cosine", 5, r"T_max >= 1, but got 0 in 'cosine'"),
+        ("onecycle:0.1", None, "the number of epochs is needed"),
+        ("step:10", -1, "the number of epochs must be an integer >= 0, got -1"),
+    ],
+)
+def test_check_refuses_a_run_the_schedule_cannot_fit(spec, epochs, message):
+    with pytest.raises(ValueError, match=message):
+        lr_scheduler.parse_spec(spec).check(0.1, epochs)
+
+
+def test_check_refuses_a_rate_that_would_overflow():
+    spec = lr_scheduler.parse_spec("exp:10")  # every value in range, yet 0.1·10^e overflows
+    spec.check(0.1, 300)
+    with pytest.raises(ValueError, match=r"'exp:10'.* to inf in epoch 310 of 400; choose values"):
+        spec.check(0.1, 400)
+    with pytest.raises(ValueError, match="to inf in epoch 2 of 2"):
+        lr_scheduler.parse_spec("step:1:1e10").check(1e300, 2)
+    with pytest.raises(ValueError, match="to inf in epoch 1 of 1"):
+        lr_scheduler.parse_spec("constant").check(math.inf, 1)
+
+
+def test_check_refuses_a_negative_rate():
+    # No spec's values in range can make a rate negative; a schedule kind made for the test can.
+    falling = schedule_spec.ScheduleKind(
+        "falling",
+        "rate·(1 - e)",
+        (),
+        (0,),
+        lambda optimizer, values, context: lr_scheduler.LambdaLR(optimizer, lambda e: 1 - e),
+    )
+    spec = schedule_spec.ScheduleSpec(
+        "falling", (schedule_spec.SchedulePart("falling", falling, {}),)
+    )
+    spec.check(0.1, 2)
+    with pytest.raises(ValueError, match=r"rate to -0.1 in epoch 3 of 3"):
+        spec.check(0.1, 3)
+
+
+def test_check_leaves_per_step_and_metric_driven_schedules_to_their_values():
+    lr_scheduler.parse_spec("onecycle:0.1").check(0.1, 50)
+    lr_scheduler.parse_spec("plateau:0:0.5").check(0.1, 50)
+
+
+def test_a_kind_stepped_per_batch_or_by_a_metric_cannot_be_combinable():
+    with pytest.raises(ValueError, match=r"cannot be combined by '\+'.*combinable=False"):
+        schedule_spec.ScheduleKind("x", "x", (), (0,), lambda o, v, c: None, interval="step")
+    with pytest.raises(ValueError, match="combinable=False"):
+        schedule_spec.ScheduleKind("x", "x", (), (0,), lambda o, v, c: None, metric_driven=True)
+
+
+# ---------------------------------------------------------------------------------- monitors
+def test_plateau_spec_passes_its_monitor_through():
+    spec = lr_scheduler.parse_spec("plateau:3")
+    optimizer, _ = _optimizers()
+    assert spec.build(optimizer).monitor == "val_loss"
+    optimizer, _ = _optimizers()
+    assert spec.build(optimizer, monitor="train_loss").monitor == "train_loss"
+    optimizer, _ = _optimizers()
+    with pytest.raises(ValueError, match=r"only a metric-driven schedule.*monitor='train_loss'"):
+        lr_scheduler.parse_spec("step:3").build(optimizer, monitor="train_loss")
+
+
+def test_only_metric_driven_schedulers_have_a_monitor():
+    optimizer, _ = _optimizers()
+    scheduler = lr_scheduler.StepLR(optimizer, 5)
+    assert scheduler.monitor is None and "monitor" not in scheduler.state_dict()
+
+
+@pytest.mark.parametrize("monitor", ["", None, 3])
+def test_plateau_monitor_must_be_a_record_key(monitor):
+    optimizer, _ = _optimizers()
+    with pytest.raises(ValueError, match="monitor must name an entry of the epoch records"):
+        lr_scheduler.ReduceLROnPlateau(optimizer, monitor=monitor)
+
+
+def test_plateau_monitor_survives_the_state_dict():
+    optimizer, _ = _optimizers()
+    state = lr_scheduler.ReduceLROnPlateau(optimizer, monitor="train_loss").state_dict()
+    assert state["monitor"] == "train_loss"
+    fresh, _ = _optimizers()
+    resumed = lr_scheduler.ReduceLROnPlateau(fresh)
+    resumed.load_state_dict(state)
+    assert resumed.monitor == "train_loss"

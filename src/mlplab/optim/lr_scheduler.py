@@ -5,8 +5,9 @@ A scheduler keeps one number, ``last_epoch``; :meth:`LRScheduler.step` advances 
 ``torch.optim.lr_scheduler`` for the same settings (PyTorch computes most of them recursively from
 the previous rate; the closed forms here are the same numbers, without the accumulated rounding),
 and resuming is just restoring ``last_epoch``. :class:`ReduceLROnPlateau` is the exception: it
-reacts to a measured metric, so its state is its counters. :func:`from_string` builds a schedule
-from a short spec for the command line, e.g. ``"warmup:5+cosine:30"``.
+reacts to a measured metric (its ``monitor``), so its state is its counters. The short specs of
+the command line, e.g. ``"warmup:5+cosine:30"``, are :mod:`mlplab.optim.schedule_spec`
+(:func:`parse_spec`, :func:`from_string`, re-exported here).
 """
 
 import bisect
@@ -61,6 +62,10 @@ class LRScheduler:
 
     #: Attributes that are not part of the state dict.
     _not_state = ("optimizer",)
+
+    #: The epoch-record entry (e.g. ``"val_loss"``) whose value a training loop passes to
+    #: ``step(metric)``; None for schedules that ``step()`` without a metric.
+    monitor = None
 
     def __init__(self, optimizer, last_epoch=-1):
         _check_optimizer(optimizer)
@@ -479,6 +484,31 @@ class ReduceLROnPlateau(LRScheduler):
     accuracy (``mode="max"``). A value counts as better when it beats the best so far by
     ``threshold`` (relative or absolute); after a reduction, ``cooldown`` epochs pass before
     counting again; no rate goes below ``min_lr``, and changes smaller than ``eps`` are skipped.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The optimizer whose rates it reduces.
+    mode : {"min", "max"}
+        Whether a lower or a higher metric is better.
+    factor : float
+        The rates are multiplied by it on a reduction; < 1.
+    patience : int
+        Epochs without improvement that are tolerated before a reduction.
+    threshold : float
+        The margin by which a value must beat the best so far to count as better.
+    threshold_mode : {"rel", "abs"}
+        Whether ``threshold`` is relative to the best or absolute.
+    cooldown : int
+        Epochs after a reduction during which bad epochs are not counted.
+    min_lr : float or list of float
+        The lowest rate, for every group or one per group.
+    eps : float
+        Reductions that change a rate by less than this are skipped.
+    monitor : str
+        An mlplab extension, for training loops: the key of the epoch record (e.g.
+        ``"val_loss"``, ``"train_loss"``, ``"val_accuracy"``) whose value :func:`mlplab.train.fit`
+        passes to ``step``. Calling ``step(metric)`` yourself works as in PyTorch, whatever it is.
     """
 
     def __init__(
@@ -492,8 +522,15 @@ class ReduceLROnPlateau(LRScheduler):
         cooldown=0,
         min_lr=0,
         eps=1e-8,
+        *,
+        monitor="val_loss",
     ):
         _check_optimizer(optimizer)
+        if not isinstance(monitor, str) or not monitor:
+            raise ValueError(
+                f"monitor must name an entry of the epoch records, such as 'val_loss' or "
+                f"'train_loss', got {monitor!r}"
+            )
         if factor >= 1.0:
             raise ValueError(f"Factor should be < 1.0, got {factor}")
         if mode not in ("min", "max"):
@@ -503,6 +540,7 @@ class ReduceLROnPlateau(LRScheduler):
         _check_int("patience", patience, 0)
         _check_int("cooldown", cooldown, 0)
         self.optimizer = optimizer
+        self.monitor = monitor
         self.factor = factor
         self.min_lrs = _per_group("min_lr", optimizer, min_lr)
         self.patience = patience
@@ -555,202 +593,7 @@ class ReduceLROnPlateau(LRScheduler):
                 group["lr"] = new_lr
 
 
-# ---------------------------------------------------------------------------- string specs
-_USAGE = {
-    "constant": "constant[:FACTOR:EPOCHS]",
-    "step": "step:STEP_SIZE[:GAMMA]",
-    "multistep": "multistep:M1,M2,...[:GAMMA]",
-    "exp": "exp:GAMMA",
-    "cosine": "cosine[:T_MAX[:ETA_MIN]]",
-    "linear": "linear:START_FACTOR:END_FACTOR:EPOCHS",
-    "warmup": "warmup:EPOCHS[:START_FACTOR]",
-    "onecycle": "onecycle:MAX_LR[:PCT_START]",
-    "plateau": "plateau[:PATIENCE[:FACTOR]]",
-}
-_ALONE = ("onecycle", "plateau")
-
-
-class _Spec:
-    """One '+'-separated part of a schedule spec being parsed, for precise error messages."""
-
-    def __init__(self, spec, part):
-        self.spec = spec
-        self.part = part
-        self.name, *self.fields = part.split(":")
-        self.usage = _USAGE.get(self.name)
-
-    def error(self, problem):
-        """A ValueError naming the spec, the part, what is wrong and what was expected."""
-        return ValueError(
-            f"Invalid schedule {self.spec!r}: {problem} in {self.part!r}; expected {self.usage}"
-        )
-
-    def arity(self, least, most):
-        """Raise unless the part has between ``least`` and ``most`` fields after its name."""
-        if not least <= len(self.fields) <= most:
-            count = f"{least}" if least == most else f"{least} to {most}"
-            raise self.error(f"{count} values after {self.name!r}, got {len(self.fields)}")
-
-    def number(self, index, label, kind, default=None):
-        """Field ``index`` as ``kind`` (int or float), or ``default`` when it is absent."""
-        if index >= len(self.fields):
-            return default
-        text = self.fields[index]
-        try:
-            return kind(text)
-        except ValueError:
-            what = "an integer" if kind is int else "a number"
-            raise self.error(f"{label} must be {what}, got {text!r}") from None
-
-
-def _one_schedule(part, optimizer, epochs, steps_per_epoch):
-    """Build the scheduler of one spec part; return it and its length in epochs (or None)."""
-    name = part.name
-    if name == "constant":
-        if len(part.fields) not in (0, 2):
-            raise part.error(f"0 or 2 values after 'constant', got {len(part.fields)}")
-        if not part.fields:
-            return ConstantLR(optimizer, factor=1.0, total_iters=0), None
-        iters = part.number(1, "EPOCHS", int)
-        return ConstantLR(optimizer, part.number(0, "FACTOR", float), iters), iters
-    if name == "step":
-        part.arity(1, 2)
-        size = part.number(0, "STEP_SIZE", int)
-        return StepLR(optimizer, size, part.number(1, "GAMMA", float, 0.1)), None
-    if name == "multistep":
-        part.arity(1, 2)
-        try:
-            milestones = [int(m) for m in part.fields[0].split(",")]
-        except ValueError:
-            raise part.error(f"milestones must be integers, got {part.fields[0]!r}") from None
-        return MultiStepLR(optimizer, milestones, part.number(1, "GAMMA", float, 0.1)), None
-    if name == "exp":
-        part.arity(1, 1)
-        return ExponentialLR(optimizer, part.number(0, "GAMMA", float)), None
-    if name == "cosine":
-        part.arity(0, 2)
-        t_max = part.number(0, "T_MAX", int, epochs)
-        if t_max is None:
-            raise part.error("T_MAX is needed when the number of epochs is not given")
-        return CosineAnnealingLR(optimizer, t_max, part.number(1, "ETA_MIN", float, 0.0)), t_max
-    if name == "linear":
-        part.arity(3, 3)
-        iters = part.number(2, "EPOCHS", int)
-        start, end = part.number(0, "START_FACTOR", float), part.number(1, "END_FACTOR", float)
-        return LinearLR(optimizer, start, end, iters), iters
-    if name == "warmup":
-        part.arity(1, 2)
-        iters = part.number(0, "EPOCHS", int)
-        if iters < 1:
-            raise part.error(f"EPOCHS must be at least 1, got {iters}")
-        start = part.number(1, "START_FACTOR", float, 1.0 / (iters + 1))
-        return LinearLR(optimizer, start, 1.0, iters), iters
-    if name == "onecycle":
-        part.arity(1, 2)
-        if epochs is None:
-            raise part.error("the number of epochs is needed")
-        max_lr, pct = part.number(0, "MAX_LR", float), part.number(1, "PCT_START", float, 0.3)
-        if steps_per_epoch is None:
-            return OneCycleLR(optimizer, max_lr, total_steps=epochs, pct_start=pct), None
-        return OneCycleLR(
-            optimizer, max_lr, epochs=epochs, steps_per_epoch=steps_per_epoch, pct_start=pct
-        ), None
-    part.arity(0, 2)
-    patience, factor = part.number(0, "PATIENCE", int, 10), part.number(1, "FACTOR", float, 0.1)
-    return ReduceLROnPlateau(optimizer, patience=patience, factor=factor), None
-
-
-def from_string(spec, optimizer, epochs=None, steps_per_epoch=None):
-    """Build a learning-rate schedule from a short spec, as given on the command line.
-
-    Grammar: one or more parts joined by ``+``, run one after another (a :class:`SequentialLR`);
-    every part but the last needs a length in epochs. Each part is a name and ``:``-separated
-    values (brackets: optional):
-
-    ================================  ==========================================================
-    ``constant``                      the fixed rate (the default when no schedule is given)
-    ``constant:FACTOR:EPOCHS``        rate·FACTOR for EPOCHS epochs, then the rate (ConstantLR)
-    ``step:STEP_SIZE[:GAMMA]``        ×GAMMA (default 0.1) every STEP_SIZE epochs (StepLR)
-    ``multistep:M1,M2,...[:GAMMA]``   ×GAMMA at each listed epoch (MultiStepLR)
-    ``exp:GAMMA``                     ×GAMMA every epoch (ExponentialLR)
-    ``cosine[:T_MAX[:ETA_MIN]]``      cosine down to ETA_MIN over T_MAX epochs, by default the
-                                      epochs that remain (CosineAnnealingLR); length T_MAX
-    ``linear:START:END:EPOCHS``       factor START to END over EPOCHS epochs (LinearLR)
-    ``warmup:EPOCHS[:START_FACTOR]``  linear warm-up to the rate over EPOCHS epochs, from
-                                      START_FACTOR (default 1/(EPOCHS+1): rate·(e+1)/(EPOCHS+1))
-    ``onecycle:MAX_LR[:PCT_START]``   1cycle up to MAX_LR (OneCycleLR): stepped per batch over
-                                      epochs·steps_per_epoch steps (per epoch without
-                                      steps_per_epoch); only on its own
-    ``plateau[:PATIENCE[:FACTOR]]``   ×FACTOR (0.1) after PATIENCE (10) epochs without
-                                      improvement (ReduceLROnPlateau: ``step(metric)``); only on
-                                      its own
-    ================================  ==========================================================
-
-    Examples: ``"step:10:0.5"``, ``"multistep:10,20:0.1"``, ``"exp:0.95"``, ``"cosine:30"``,
-    ``"warmup:5+cosine:30"`` (5 epochs of warm-up, then 30 of cosine), ``"onecycle:0.1"``.
-
-    Parameters
-    ----------
-    spec : str
-        The schedule spec.
-    optimizer : Optimizer
-        The optimizer whose learning rates it sets; its current rates are the base rates.
-    epochs : int, optional
-        The length of the run; needed by ``onecycle`` and by ``cosine`` without T_MAX.
-    steps_per_epoch : int, optional
-        Batches per epoch, for ``onecycle`` stepped per batch.
-
-    Returns
-    -------
-    LRScheduler
-        The scheduler, already at epoch 0.
-    """
-    if not isinstance(spec, str) or not spec.strip():
-        raise ValueError(
-            f"Invalid schedule {spec!r}: expected a spec such as 'constant', 'step:10:0.5' or "
-            "'warmup:5+cosine:30'"
-        )
-    _check_optimizer(optimizer)
-    parts = [_Spec(spec, text.strip().lower()) for text in spec.split("+")]
-    for part in parts:
-        if part.usage is None:
-            raise ValueError(
-                f"Invalid schedule {spec!r}: unknown schedule {part.name!r}; expected one of "
-                f"{', '.join(_USAGE)} (parts joined by '+', e.g. 'warmup:5+cosine:30')"
-            )
-        if part.name in _ALONE and len(parts) > 1:
-            raise part.error(f"{part.name!r} cannot be combined with other schedules by '+'")
-    saved_groups = [dict(group) for group in optimizer.param_groups]
-    try:
-        return _build(parts, optimizer, epochs, steps_per_epoch)
-    except (TypeError, ValueError):
-        # A bad later part must not leave the rates set by the parts built before it.
-        for group, saved in zip(optimizer.param_groups, saved_groups, strict=True):
-            group.clear()
-            group.update(saved)
-        raise
-
-
-def _build(parts, optimizer, epochs, steps_per_epoch):
-    """The scheduler of the parsed spec ``parts``: one, or a SequentialLR over several."""
-    schedulers, milestones, start = [], [], 0
-    for i, part in enumerate(parts):
-        remaining = None if epochs is None else epochs - start
-        try:
-            scheduler, length = _one_schedule(part, optimizer, remaining, steps_per_epoch)
-        except (TypeError, ValueError) as error:
-            if str(error).startswith("Invalid schedule"):
-                raise
-            raise part.error(str(error)) from error
-        schedulers.append(scheduler)
-        if i < len(parts) - 1:
-            if length is None:
-                raise part.error(
-                    "a part followed by '+' needs a length in epochs; only the last part may "
-                    "run on without one"
-                )
-            start += length
-            milestones.append(start)
-    if len(schedulers) == 1:
-        return schedulers[0]
-    return SequentialLR(optimizer, schedulers, milestones)
+# The spec grammar builds the classes above, so it is imported after them; re-exported so that
+# ``lr_scheduler.from_string`` (the command line's way in) keeps working.
+from mlplab.optim.schedule_spec import from_string as from_string  # noqa: E402
+from mlplab.optim.schedule_spec import parse_spec as parse_spec  # noqa: E402
