@@ -11,7 +11,7 @@ import pytest
 import mlplab
 from mlplab import nn
 from mlplab.train import EarlyStopping, HistoryLogger, ProgressBar, read_history, write_history
-from mlplab.train.metrics import RunningMetrics
+from mlplab.train.metrics import ClassificationMetrics
 
 
 class FakeRun(SimpleNamespace):
@@ -30,7 +30,7 @@ def run():
         epochs=3,
         batch=0,
         batches_per_epoch=4,
-        metrics=RunningMetrics("classification"),
+        metrics=ClassificationMetrics(),
     )
 
 

@@ -204,3 +204,102 @@ def test_a_plateau_schedule_watches_the_validation_loss():
     history = _fit((*setup[:5], schedule), epochs=4)
     assert history.metric("lr") == [0.03, 0.03, 0.015, 0.0075]
     assert schedule.best == history.records[0]["val_loss"]
+
+
+def test_a_plateau_schedule_on_the_training_loss_steps_as_by_hand():
+    model, loss_fn, optimizer, loader, generator, _ = _setup()
+    # A loss counts as better only 0.2 below the best so far, so the rate is reduced.
+    settings = {"patience": 0, "factor": 0.5, "threshold": 0.2, "threshold_mode": "abs"}
+    schedule = lr_scheduler.ReduceLROnPlateau(optimizer, monitor="train_loss", **settings)
+    history = fit(
+        model,
+        loss_fn,
+        optimizer,
+        loader,
+        epochs=6,
+        scheduler=schedule,
+        generators={"run": generator},
+    )
+    by_hand = lr_scheduler.ReduceLROnPlateau(
+        SGD([mlplab.tensor([0.0], requires_grad=True)], lr=0.03), **settings
+    )
+    rates = [by_hand.get_last_lr()[0]]
+    for loss in history.metric("train_loss"):
+        by_hand.step(loss)
+        rates.append(by_hand.get_last_lr()[0])
+    assert history.metric("lr") == rates[:-1]  # each record holds the rate its epoch trained with
+    assert schedule.get_last_lr() == [rates[-1]] and len(set(rates)) > 2
+    assert (schedule.best, schedule.num_bad_epochs) == (by_hand.best, by_hand.num_bad_epochs)
+
+
+def test_a_validation_monitor_without_a_val_loader_is_refused_before_any_step():
+    model, loss_fn, optimizer, loader, generator, _ = _setup()
+    schedule = lr_scheduler.ReduceLROnPlateau(optimizer)  # watches "val_loss" by default
+    before = [parameter.data.copy() for parameter in model.parameters()]
+    state = generator.get_state()
+
+    class Record:
+        def __init__(self):
+            self.events = []
+
+        def on_train_begin(self, run):
+            self.events.append("begin")
+
+        def on_batch_end(self, run, loss):
+            self.events.append("batch")
+
+    record = Record()
+    with pytest.raises(
+        ValueError,
+        match=r"watches 'val_loss', but fit was given no val_loader: pass a validation loader, "
+        r'or build the scheduler with monitor="train_loss"',
+    ):
+        fit(
+            model,
+            loss_fn,
+            optimizer,
+            loader,
+            epochs=2,
+            scheduler=schedule,
+            callbacks=[record],
+            generators={"run": generator},
+        )
+    assert record.events == [] and generator.get_state() == state and not optimizer.state
+    for was, parameter in zip(before, model.parameters(), strict=True):
+        numpy.testing.assert_array_equal(was, parameter.data)
+
+
+def test_a_monitored_schedule_stepped_per_batch_is_refused():
+    setup = _setup()
+    schedule = lr_scheduler.ReduceLROnPlateau(setup[2])
+    with pytest.raises(ValueError, match="use scheduler_interval='epoch', not 'step'"):
+        _fit((*setup[:5], schedule), epochs=1, scheduler_interval="step")
+
+
+def test_a_monitor_the_records_lack_is_an_error_listing_them():
+    setup = _setup()
+    schedule = lr_scheduler.ReduceLROnPlateau(setup[2], monitor="val_f1")
+    with pytest.raises(
+        ValueError,
+        match=r"watches 'val_f1', which the epoch records do not hold: they hold epoch, step, lr, "
+        r"train_loss, .*val_loss.*; build the scheduler with monitor= one of these",
+    ):
+        _fit((*setup[:5], schedule), epochs=1)
+
+
+def test_a_plateau_schedule_resumes_from_a_checkpoint_with_its_monitor(tmp_path):
+    def plateau_setup(seed=0, monitor="train_loss"):
+        setup = _setup(seed=seed)
+        schedule = lr_scheduler.ReduceLROnPlateau(
+            setup[2], patience=0, factor=0.5, threshold=0.2, threshold_mode="abs", monitor=monitor
+        )
+        return (*setup[:5], schedule)
+
+    whole = _fit(plateau_setup(), epochs=5)
+    path = tmp_path / "c.safetensors"
+    _fit(plateau_setup(), epochs=2, callbacks=[Checkpoint(path)])
+    second = plateau_setup(seed=5, monitor="val_loss")  # everything must come from the file
+    resumed = _fit(second, epochs=5, resume_from=path)
+    assert second[5].monitor == "train_loss"
+    assert resumed.step_losses == whole.step_losses
+    assert resumed.metric("lr") == whole.metric("lr") and len(set(whole.metric("lr"))) > 1

@@ -5,7 +5,7 @@ import pytest
 from sklearn import metrics as sk
 
 import mlplab
-from mlplab.train import metrics
+from mlplab.train import Classification, get_task, metrics
 
 
 def _random(seed=0):
@@ -65,7 +65,7 @@ def test_running_metrics_equal_whole_set_metrics(task):
     else:
         targets = rng.normal(size=(30, 2))
         outputs = targets + rng.normal(scale=0.5, size=targets.shape)
-    running = metrics.RunningMetrics(task)
+    running = get_task(task).metrics()
     for start in range(0, 30, 7):
         running.update(1.5, outputs[start : start + 7], targets[start : start + 7])
     figures = running.compute()
@@ -74,12 +74,32 @@ def test_running_metrics_equal_whole_set_metrics(task):
         assert figures["accuracy"] == metrics.accuracy(outputs, targets)
     else:
         assert figures["mse"] == pytest.approx(metrics.mean_squared_error(outputs, targets))
+        assert figures["mae"] == pytest.approx(sk.mean_absolute_error(targets, outputs), 1e-12)
         assert figures["r2"] == pytest.approx(metrics.r2_score(outputs, targets), 1e-10)
-    restored = metrics.RunningMetrics(task)
+    restored = get_task(task).metrics()
     restored.load_state_dict(running.state_dict())
     assert restored.compute() == figures
 
 
-def test_running_metrics_reject_unknown_task():
-    with pytest.raises(ValueError, match="Unknown task"):
-        metrics.RunningMetrics("clustering")
+def test_regression_metrics_of_standardised_targets_are_in_the_targets_units():
+    rng = _random(4)
+    truth = rng.normal(loc=[100.0, -5.0], scale=[20.0, 0.1], size=(40, 2))
+    predicted = truth + rng.normal(scale=[3.0, 0.02], size=truth.shape)
+    task = get_task("regression").fitted(truth[:30])
+    running = task.metrics()
+    running.update(0.0, task.encode(predicted), task.encode(truth))
+    figures = running.compute()
+    # float32 standardised values carry about 7 digits: the figures agree to that.
+    assert figures["mse"] == pytest.approx(sk.mean_squared_error(truth, predicted), rel=1e-5)
+    assert figures["mae"] == pytest.approx(sk.mean_absolute_error(truth, predicted), rel=1e-5)
+    assert figures["r2"] == pytest.approx(sk.r2_score(truth, predicted), rel=1e-5)
+    unscaled = get_task("regression").metrics()
+    unscaled.update(0.0, task.encode(predicted), task.encode(truth))
+    assert unscaled.compute()["mse"] != pytest.approx(figures["mse"], rel=0.1)
+
+
+def test_tasks_are_looked_up_by_name_and_refuse_unknown_ones():
+    assert get_task("classification") == Classification()
+    assert get_task("regression").metric_names == ("mse", "mae", "r2")
+    with pytest.raises(ValueError, match="Unknown task 'clustering'"):
+        get_task("clustering")

@@ -11,31 +11,41 @@ from mlplab.train.callbacks import (
 from mlplab.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from mlplab.train.loop import History, NonFiniteLossError, Run, evaluate, fit, predict
 from mlplab.train.metrics import (
-    RunningMetrics,
+    ClassificationMetrics,
+    RegressionMetrics,
     accuracy,
     confusion_matrix,
     format_confusion_matrix,
+    mean_absolute_error,
     mean_squared_error,
     predicted_classes,
     r2_score,
 )
+from mlplab.train.tasks import TASKS, Classification, Regression, Task, get_task
 
 __all__ = [
+    "TASKS",
     "Checkpoint",
     "CheckpointError",
+    "Classification",
+    "ClassificationMetrics",
     "EarlyStopping",
     "History",
     "HistoryLogger",
     "NonFiniteLossError",
     "ProgressBar",
+    "Regression",
+    "RegressionMetrics",
     "Run",
-    "RunningMetrics",
+    "Task",
     "accuracy",
     "confusion_matrix",
     "evaluate",
     "fit",
     "format_confusion_matrix",
+    "get_task",
     "load_checkpoint",
+    "mean_absolute_error",
     "mean_squared_error",
     "predict",
     "predicted_classes",

@@ -18,12 +18,9 @@ import numpy
 import mlplab.random
 from mlplab.autograd import no_grad
 from mlplab.backend import to_numpy, xp
-from mlplab.optim.lr_scheduler import ReduceLROnPlateau
 from mlplab.tensor import as_tensor
 from mlplab.train.checkpoint import load_checkpoint
-from mlplab.train.metrics import RunningMetrics
-
-TASKS = ("classification", "regression")
+from mlplab.train.tasks import Task, get_task
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -76,7 +73,7 @@ class Run:
     loss_fn: object
     optimizer: object
     scheduler: object
-    task: str
+    task: Task
     epochs: int
     generators: dict
     callbacks: list
@@ -85,13 +82,13 @@ class Run:
     step: int = 0
     batch: int = 0
     epoch_start_states: dict | None = None
-    metrics: RunningMetrics | None = None
+    metrics: object = None
     interrupt_requested: bool = False
     epoch_seconds: float = 0.0
     batches_per_epoch: int | None = None
 
     def __post_init__(self):
-        self.metrics = RunningMetrics(self.task)
+        self.metrics = self.task.metrics()
 
     @property
     def stop_reason(self):
@@ -195,10 +192,13 @@ def fit(
     epochs : int
         Total number of epochs (a resumed run counts the epochs already done).
     scheduler : learning-rate scheduler, optional
-        Stepped after every epoch, or after every step with ``scheduler_interval="step"``.
-        ``ReduceLROnPlateau`` receives the validation loss (the training loss without validation).
-    task : {"classification", "regression"}
-        Classification reports accuracy; regression reports MSE and R².
+        Stepped after every epoch, or after every step with ``scheduler_interval="step"``. One
+        with a ``monitor`` (``ReduceLROnPlateau``) is stepped after every epoch with that entry of
+        the epoch's record, e.g. ``step(record["val_loss"])``; a ``val_`` monitor needs
+        ``val_loader``.
+    task : str or mlplab.train.tasks.Task
+        ``"classification"`` (reports accuracy) or ``"regression"`` (MSE, MAE, R²), or a task
+        object, e.g. a fitted ``Regression`` that reports its metrics in the targets' units.
     callbacks : sequence of objects
         Each may define ``on_train_begin(run)``, ``on_epoch_begin(run)``,
         ``on_batch_end(run, loss)``, ``on_epoch_end(run, record)``, ``on_interrupt(run)``,
@@ -213,16 +213,18 @@ def fit(
     Returns
     -------
     History
-        ``records``: per epoch ``epoch``, ``step``, ``lr``, ``train_loss``, ``val_loss`` and
-        ``train_accuracy``/``val_accuracy`` or ``train_mse``/``train_r2``/``val_mse``/``val_r2``,
-        ``seconds``; ``step_losses``: the loss of every step; ``stop_reason``.
+        ``records``: per epoch ``epoch``, ``step``, ``lr``, ``train_loss``, ``val_loss``, the
+        task's metrics with the same prefixes (``train_accuracy``, ``val_accuracy``, or
+        ``train_mse``, ``val_mae``, ``val_r2``, ...), ``seconds``; ``step_losses``: the loss of
+        every step; ``stop_reason``.
 
     Raises
     ------
     NonFiniteLossError
         When a loss is NaN or Inf; the update that would have used it is not applied.
     """
-    _check_fit_arguments(task, epochs, scheduler_interval)
+    task = get_task(task)
+    _check_fit_arguments(epochs, scheduler_interval, scheduler, val_loader)
     run = Run(
         model,
         loss_fn,
@@ -245,14 +247,23 @@ def fit(
     return run.history
 
 
-def _check_fit_arguments(task, epochs, scheduler_interval):
+def _check_fit_arguments(epochs, scheduler_interval, scheduler, val_loader):
     """Reject bad settings before any work."""
-    if task not in TASKS:
-        raise ValueError(f"Unknown task {task!r}: use one of {', '.join(TASKS)}")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"Invalid number of epochs: {epochs!r}; use a non-negative integer")
     if scheduler_interval not in ("epoch", "step"):
         raise ValueError(f"Invalid scheduler_interval {scheduler_interval!r}: 'epoch' or 'step'")
+    monitor = getattr(scheduler, "monitor", None)
+    if monitor is not None and scheduler_interval != "epoch":
+        raise ValueError(
+            f"The scheduler watches {monitor!r}, which is measured once per epoch: use "
+            f"scheduler_interval='epoch', not {scheduler_interval!r}"
+        )
+    if monitor is not None and monitor.startswith("val_") and val_loader is None:
+        raise ValueError(
+            f"The scheduler watches {monitor!r}, but fit was given no val_loader: pass a "
+            'validation loader, or build the scheduler with monitor="train_loss"'
+        )
 
 
 def _default_generators(loader):
@@ -380,11 +391,17 @@ def _learning_rate(optimizer):
 
 
 def _step_epoch_scheduler(scheduler, record):
-    """Advance a per-epoch schedule; a plateau schedule watches the validation (or train) loss."""
-    if isinstance(scheduler, ReduceLROnPlateau):
-        scheduler.step(record.get("val_loss", record["train_loss"]))
-    else:
+    """Advance a per-epoch schedule; one with a ``monitor`` is given that entry of the record."""
+    monitor = getattr(scheduler, "monitor", None)
+    if monitor is None:
         scheduler.step()
+    elif monitor in record:
+        scheduler.step(record[monitor])
+    else:
+        raise ValueError(
+            f"The scheduler watches {monitor!r}, which the epoch records do not hold: they hold "
+            f"{', '.join(record)}; build the scheduler with monitor= one of these"
+        )
 
 
 def evaluate(model, loss_fn, loader, task="classification"):
@@ -395,16 +412,15 @@ def evaluate(model, loss_fn, loader, task="classification"):
     model, loss_fn
         As for :func:`fit`.
     loader : iterable of (inputs, targets) Tensor batches
-    task : {"classification", "regression"}
+    task : str or mlplab.train.tasks.Task
+        As for :func:`fit`.
 
     Returns
     -------
     dict
-        ``loss`` and ``accuracy`` (classification) or ``loss``, ``mse`` and ``r2`` (regression).
+        ``loss`` and the task's metrics: ``accuracy``, or ``mse``, ``mae`` and ``r2``.
     """
-    if task not in TASKS:
-        raise ValueError(f"Unknown task {task!r}: use one of {', '.join(TASKS)}")
-    totals = RunningMetrics(task)
+    totals = get_task(task).metrics()
     was_training = model.training
     model.eval()
     try:

@@ -1,7 +1,9 @@
 """Metrics of a trained model: accuracy, MSE, R², confusion matrix, and their running totals.
 
-The functions take arrays (or tensors) of a whole set; :class:`RunningMetrics` adds up the same
-quantities batch by batch, so an epoch's figures come out without keeping every output.
+The functions take arrays (or tensors) of a whole set; :class:`ClassificationMetrics` and
+:class:`RegressionMetrics` add up the same quantities batch by batch, so an epoch's figures come
+out without keeping every output. Which one a run uses is its task's choice
+(:mod:`mlplab.train.tasks`).
 """
 
 import numpy
@@ -69,6 +71,21 @@ def mean_squared_error(outputs, targets):
         _array(outputs).shape
     )
     return float((difference**2).mean())
+
+
+def mean_absolute_error(outputs, targets):
+    """The mean of the absolute differences over all samples and targets.
+
+    Parameters
+    ----------
+    outputs, targets : array or Tensor, shape (N,) or (N, T)
+
+    Returns
+    -------
+    float
+    """
+    outputs = _array(outputs).astype(numpy.float64)
+    return float(numpy.abs(outputs - _array(targets).reshape(outputs.shape)).mean())
 
 
 def r2_score(outputs, targets):
@@ -144,71 +161,121 @@ def format_confusion_matrix(matrix, labels=None):
     return "\n".join(lines)
 
 
-class RunningMetrics:
-    """Loss and task metrics summed over the batches of one pass through a data set.
+class _RunningMetrics:
+    """Loss and task figures summed over the batches of one pass through a data set.
 
-    Parameters
-    ----------
-    task : {"classification", "regression"}
-        Classification tracks accuracy; regression tracks MSE and R² per target.
+    Subclasses add their own sums in :meth:`_add` and turn them into figures in :meth:`_figures`.
     """
 
-    def __init__(self, task):
-        if task not in ("classification", "regression"):
-            raise ValueError(f"Unknown task {task!r}: use 'classification' or 'regression'")
-        self.task = task
+    def __init__(self):
         self.reset()
 
     def reset(self):
         """Forget every batch added so far."""
         self.count = 0
         self.loss_sum = 0.0
-        self.correct = 0
-        # Regression sums per target, in float64: squared error, targets, squared targets.
-        self.sums = None
+        self._reset_sums()
 
     def update(self, loss, outputs, targets):
         """Add one batch: its mean loss (a float), outputs (N, ...) and targets (N, ...)."""
         outputs, targets = _array(outputs), _array(targets)
-        n = len(targets)
-        self.count += n
-        self.loss_sum += float(loss) * n
-        if self.task == "classification":
-            self.correct += int((predicted_classes(outputs) == targets).sum())
-            return
-        outputs = outputs.astype(numpy.float64).reshape(n, -1)
-        targets = targets.astype(numpy.float64).reshape(n, -1)
-        batch = numpy.stack(
-            [((outputs - targets) ** 2).sum(axis=0), targets.sum(axis=0), (targets**2).sum(axis=0)]
-        )
-        self.sums = batch if self.sums is None else self.sums + batch
+        self.count += len(targets)
+        self.loss_sum += float(loss) * len(targets)
+        self._add(outputs, targets)
 
     def compute(self):
-        """The figures so far: ``loss`` and ``accuracy``, or ``loss``, ``mse`` and ``r2``."""
+        """The figures so far: ``loss`` and the task's metrics (empty before any batch)."""
         if self.count == 0:
             return {}
-        results = {"loss": self.loss_sum / self.count}
-        if self.task == "classification":
-            results["accuracy"] = self.correct / self.count
-        else:
-            squared_error, total, total_squares = self.sums
-            results["mse"] = float(squared_error.sum() / (self.count * len(squared_error)))
-            variance_sum = total_squares - total**2 / self.count
-            results["r2"] = _r2_from_sums(squared_error, numpy.maximum(variance_sum, 0.0))
-        return results
+        return {"loss": self.loss_sum / self.count, **self._figures()}
 
     def state_dict(self):
         """The running totals, for a checkpoint taken in the middle of an epoch."""
-        return {
-            "count": self.count,
-            "loss_sum": self.loss_sum,
-            "correct": self.correct,
-            "sums": self.sums,
-        }
+        return {"count": self.count, "loss_sum": self.loss_sum, **self._sums_state()}
 
     def load_state_dict(self, state):
         """Continue from totals returned by :meth:`state_dict`."""
         self.count = int(state["count"])
         self.loss_sum = float(state["loss_sum"])
+        self._load_sums(state)
+
+
+class ClassificationMetrics(_RunningMetrics):
+    """Running loss and accuracy of class scores (N, C) against integer labels (N,)."""
+
+    names = ("accuracy",)
+
+    def _reset_sums(self):
+        self.correct = 0
+
+    def _add(self, outputs, targets):
+        self.correct += int((predicted_classes(outputs) == targets).sum())
+
+    def _figures(self):
+        return {"accuracy": self.correct / self.count}
+
+    def _sums_state(self):
+        return {"correct": self.correct}
+
+    def _load_sums(self, state):
         self.correct = int(state["correct"])
-        self.sums = None if state["sums"] is None else numpy.array(state["sums"], numpy.float64)
+
+
+class RegressionMetrics(_RunningMetrics):
+    """Running loss, MSE, MAE and R² of real-valued outputs (N, T) against targets (N, T).
+
+    Parameters
+    ----------
+    mean, std : array_like of shape (T,), optional
+        How the targets were standardised for the network (``y' = (y - mean) / std``). Outputs
+        and targets are mapped back with them, so MSE, MAE and R² come out in the targets' own
+        units; the loss stays what the network minimised.
+    """
+
+    names = ("mse", "mae", "r2")
+
+    def __init__(self, mean=None, std=None):
+        self.mean = None if mean is None else numpy.asarray(mean, dtype=numpy.float64)
+        self.std = None if std is None else numpy.asarray(std, dtype=numpy.float64)
+        super().__init__()
+
+    def _reset_sums(self):
+        # Per target, in float64: squared error, absolute error, targets, squared targets.
+        self.sums = None
+
+    def _in_units(self, values):
+        values = values.astype(numpy.float64).reshape(len(values), -1)
+        if self.std is None:
+            return values
+        return values * self.std + self.mean
+
+    def _add(self, outputs, targets):
+        outputs, targets = self._in_units(outputs), self._in_units(targets)
+        error = outputs - targets
+        batch = numpy.stack(
+            [(error**2).sum(axis=0), numpy.abs(error).sum(axis=0), targets.sum(axis=0),
+             (targets**2).sum(axis=0)]
+        )  # fmt: skip
+        self.sums = batch if self.sums is None else self.sums + batch
+
+    def _figures(self):
+        squared_error, absolute_error, total, total_squares = self.sums
+        values = self.count * len(squared_error)
+        variance_sum = numpy.maximum(total_squares - total**2 / self.count, 0.0)
+        return {
+            "mse": float(squared_error.sum() / values),
+            "mae": float(absolute_error.sum() / values),
+            "r2": _r2_from_sums(squared_error, variance_sum),
+        }
+
+    def _sums_state(self):
+        return {"sums": self.sums}
+
+    def _load_sums(self, state):
+        sums = state["sums"]
+        self.sums = None if sums is None else numpy.array(sums, numpy.float64)
+        if self.sums is not None and self.sums.shape[0] != 4:
+            raise ValueError(
+                f"running regression sums of shape {self.sums.shape} are not this version's "
+                "(4, targets): the checkpoint was written by another mlplab"
+            )

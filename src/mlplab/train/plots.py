@@ -21,7 +21,7 @@ def _save(figure, path):
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def plot_curves(records, metric, path):
+def plot_curves(records, metric, path, label=None):
     """Plot ``train_<metric>`` and ``val_<metric>`` per epoch side by side, as a PNG.
 
     Parameters
@@ -29,9 +29,11 @@ def plot_curves(records, metric, path):
     records : list of dict
         Epoch records of a :class:`mlplab.train.History`.
     metric : str
-        ``"loss"``, ``"accuracy"``, ``"mse"`` or ``"r2"``.
+        ``"loss"``, ``"accuracy"``, ``"mse"``, ``"mae"`` or ``"r2"``.
     path : str or os.PathLike
         The PNG file to write.
+    label : str, optional
+        What the values are, for the axis (default: ``metric``), e.g. "MSE (in target units)".
     """
     figure = Figure(figsize=(10, 4), layout="constrained")
     axes = figure.subplots(1, 2, sharey=True)
@@ -45,7 +47,7 @@ def plot_curves(records, metric, path):
         ax.set_title(f"{'training' if split == 'train' else 'validation'} {metric}")
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel(metric)
+    axes[0].set_ylabel(label or metric)
     if metric == "loss" and all(v > 0 for r in records for k, v in r.items() if k.endswith("loss")):
         axes[0].set_yscale("log")
     _save(figure, path)
