@@ -41,4 +41,4 @@ def test_a_model_saved_from_python_is_described_but_not_evaluated(tmp_path, caps
     assert main(["info", str(path)]) == 0
     assert "training settings unknown" in capsys.readouterr().out
     assert main(["evaluate", str(path)]) == 2
-    assert "was not saved by 'mlplab train'" in capsys.readouterr().err
+    assert "was not saved by a training run" in capsys.readouterr().err

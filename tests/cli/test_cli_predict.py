@@ -6,7 +6,6 @@ import numpy
 import pytest
 from PIL import Image
 
-import mlplab
 from mlplab.cli import main
 from mlplab.data import load_dataset, write_idx
 
@@ -14,7 +13,7 @@ from mlplab.data import load_dataset, write_idx
 @pytest.fixture(scope="module")
 def digits():
     """The digits test images (float 0-16, (N, 64)) and labels, as the default run split them."""
-    data = load_dataset("digits", generator=mlplab.Generator(0))
+    data = load_dataset("digits")
     return data.x_test, data.y_test
 
 

@@ -1,5 +1,6 @@
 """End-to-end tests of ``mlplab train`` through :func:`mlplab.cli.main` (and a subprocess)."""
 
+import dataclasses
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ import pytest
 
 import mlplab
 from mlplab.cli import config, main
+from mlplab.experiment import Settings
 from mlplab.train import load_checkpoint
 
 
@@ -90,25 +92,49 @@ def test_toml_sets_options_and_the_command_line_overrides_it(tmp_path):
     out = tmp_path / "run"
     assert main(["train", "--config", str(toml), "--lr", "0.02", "--out", str(out)]) == 0
     settings = json.loads((out / "config.json").read_text())["settings"]
-    assert settings["layers"] == "64-32-10" and settings["batch_size"] == 128
+    assert settings["layers"] == [64, 32, 10] and settings["batch_size"] == 128
     assert settings["nesterov"] is True and settings["lr"] == 0.02
 
 
+def test_toml_takes_lists_where_python_does(tmp_path):
+    toml = tmp_path / "run.toml"
+    toml.write_text('layers = [64, 16, 16, 10]\nactivation = ["tanh", "relu"]\nepochs = 1\n')
+    out = tmp_path / "run"
+    assert main(["train", "--config", str(toml), "--quiet", "--out", str(out)]) == 0
+    assert mlplab.load(out / "model.safetensors").get_config()["sizes"] == [64, 16, 16, 10]
+    assert json.loads((out / "config.json").read_text())["settings"]["activation"] == [
+        "tanh",
+        "relu",
+    ]
+
+
+def test_a_bad_toml_value_is_named_with_its_file(tmp_path, capsys):
+    toml = tmp_path / "run.toml"
+    toml.write_text('schedule = "exp:-1"\n')
+    line = _assert_refused(["train", "--config", str(toml), "--out", str(tmp_path / "o")], capsys)
+    assert "--schedule" in line and "run.toml" in line
+    assert not (tmp_path / "o").exists()
+
+
 def test_course_preset_is_the_reference_network():
-    settings = config.resolve({"preset": "course"})
-    assert settings["layers"] == "784-256-512-10" and settings["activation"] == "relu"
-    assert settings["loss"] == "cross-entropy" and settings["optimizer"] == "adam"
-    assert (settings["lr"], settings["batch_size"], settings["epochs"]) == (1e-3, 100, 30)
-    assert config.resolve({"preset": "course", "epochs": 2})["epochs"] == 2
+    settings = Settings.from_dict({"preset": "course"})
+    assert settings.layers == [784, 256, 512, 10] and settings.activation == "relu"
+    assert settings.loss == "cross-entropy" and settings.optimizer == "adam"
+    assert (settings.lr, settings.batch_size, settings.epochs) == (1e-3, 100, 30)
+    assert Settings.from_dict({"preset": "course", "epochs": 2}).epochs == 2
 
 
 def test_help_explains_every_option(capsys):
     assert main(["train", "--help"]) == 0
     text = capsys.readouterr().out
-    for option in config.OPTIONS:
-        assert option.flag in text, option.flag
-    for flag in ("--config", "--resume", "--no-nesterov", "exit codes"):
+    for field in dataclasses.fields(Settings):
+        if field.metadata["kind"] is not dict:
+            assert config.flag(field.name) in text, field.name
+    for flag in ("--config", "--resume", "--preset", "--out", "--quiet", "--no-nesterov"):
         assert flag in text
+    assert "exit codes" in text
+    for name in (*mlplab.optim.OPTIMIZERS, *mlplab.nn.LOSSES, *mlplab.nn.HIDDEN_ACTIVATIONS):
+        assert name in text, name  # the choices come from the registries
 
 
 def _kill_script(mode, step, argv):
@@ -241,6 +267,14 @@ def _assert_refused(argv, capsys, cwd_files_before=()):
         (["--resume", "missing.safetensors"], "does not exist"),
         (["--resume"], "--resume needs the run folder"),
         (["--bogus"], "unrecognized arguments"),
+        (["--schedule", "exp:-1"], "--schedule: Invalid schedule 'exp:-1': GAMMA must be > 0"),
+        (["--schedule", "step:1:-1"], "GAMMA must be > 0"),
+        (["--schedule", "onecycle:-1"], "MAX_LR must be > 0"),
+        (["--schedule", "exp:10", "--epochs", "400"], "would set the learning rate to inf"),
+        (["--patience", "3", "--val-split", "0"], "--patience: early stopping on val_loss needs"),
+        (["--monitor", "val_r2", "--patience", "2"], "--monitor: 'val_r2' is not a metric"),
+        (["--activation", "relu,tanh"], "--activation: 2 activations for 1 hidden layer"),
+        (["--optimizer", "adagrad", "--momentum", "0.9"], "--momentum: does not apply"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(

@@ -10,7 +10,9 @@ import sys
 
 import mlplab
 from mlplab.cli import evaluate, info, predict, train
-from mlplab.cli.config import UsageError
+from mlplab.cli.config import UsageError, flag
+from mlplab.experiment import RunFolderError
+from mlplab.utils import SettingError
 
 COMMANDS = (train, evaluate, predict, info)
 
@@ -49,7 +51,11 @@ def main(argv=None):
         return 0
     try:
         return args.handler(args)
-    except UsageError as error:
+    except SettingError as error:
+        where = "" if error.setting is None else f"{flag(error.setting)}: "
+        print(f"mlplab {args.command}: error: {where}{error.detail}", file=sys.stderr)
+        return 2
+    except (UsageError, RunFolderError) as error:
         print(f"mlplab {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C outside training (which saves a checkpoint itself)

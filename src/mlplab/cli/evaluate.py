@@ -5,12 +5,10 @@ from pathlib import Path
 
 import numpy
 
-import mlplab
-from mlplab.cli import runs
 from mlplab.cli.config import UsageError
-from mlplab.data import DataLoader
-from mlplab.train import confusion_matrix, evaluate, format_confusion_matrix, predict
-from mlplab.train.metrics import mean_squared_error, r2_score
+from mlplab.cli.train import format_test
+from mlplab.experiment.saved import SavedRun
+from mlplab.train import format_confusion_matrix
 
 
 def add_parser(subparsers):
@@ -45,50 +43,27 @@ def add_parser(subparsers):
 
 def run(args):
     """Evaluate as ``args`` say; returns the exit code."""
-    folder, model_path = runs.locate_run(args.run)
-    document = runs.model_run_config(folder, model_path)
-    settings = dict(document["settings"])
-    settings["dataset"] = args.dataset or settings["dataset"]
-    settings["data_dir"], settings["download"] = args.data_dir, args.download
-    png = Path(args.png) if args.png else folder / "confusion_matrix.png"
+    saved = SavedRun.open(args.run)
+    png = Path(args.png) if args.png else saved.folder / "confusion_matrix.png"
     if not png.parent.is_dir():
         raise UsageError(f"--png: folder {png.parent} does not exist")
-    model = runs.load_model(model_path)
-    data = runs.load_data(
-        settings, mlplab.Generator(settings["seed"]), preprocessing=document["preprocessing"]
-    )
-    expected = document["data"]
-    for key in ("num_features", "num_outputs", "task"):
-        if data.description[key] != expected[key]:
-            raise UsageError(
-                f"--dataset {settings['dataset']} does not fit this model: {key} is "
-                f"{data.description[key]}, the model was trained with {expected[key]}"
-            )
-    task = expected["task"]
-    loss_fn = runs.build_loss(settings, task)
-    test = evaluate(model, loss_fn, DataLoader(data.x_test, data.y_test, 1000), task=task)
-    print(f"{settings['dataset']} test set, {len(data.x_test)} samples:")
-    print("  " + "  ".join(f"{key} {value:.4f}" for key, value in test.items()))
-    outputs = predict(model, data.x_test)
-    if task == "classification":
-        matrix = confusion_matrix(data.y_test, outputs.argmax(axis=1), expected["num_outputs"])
-        print(format_confusion_matrix(matrix, expected["class_names"]))
-        _per_class(matrix, expected["class_names"])
+    report = saved.evaluate(args.dataset, data_dir=args.data_dir, download=args.download)
+    print(f"{report['dataset']} test set, {report['samples']} samples:")
+    print(f"  {format_test(report['test'])}")
+    class_names = saved.description["class_names"]
+    if "confusion_matrix" in report:
+        matrix = report["confusion_matrix"]
+        print(format_confusion_matrix(matrix, class_names))
+        _per_class(matrix, class_names)
         from mlplab.train import plots
 
-        plots.plot_confusion_matrix(
-            matrix, png, expected["class_names"], f"{settings['dataset']} test set"
-        )
+        plots.plot_confusion_matrix(matrix, png, class_names, f"{report['dataset']} test set")
         print(f"Confusion matrix drawn in {png}")
-    else:
-        outputs = runs.restore_targets(outputs, data.preprocessing)
-        truth = runs.restore_targets(data.y_test, data.preprocessing)
-        names = expected["target_names"] or [f"y{i + 1}" for i in range(truth.shape[1])]
-        for i, name in enumerate(names):
-            print(
-                f"  {name}: R² {r2_score(outputs[:, i], truth[:, i]):.4f}  "
-                f"MSE {mean_squared_error(outputs[:, i], truth[:, i]):.4g}"
-            )
+    for name, scores in report.get("per_target", {}).items():
+        print(
+            f"  {name}: R² {scores['r2']:.4f}  MSE {scores['mse']:.4g}  MAE {scores['mae']:.4g} "
+            "(in the target's units)"
+        )
     return 0
 
 

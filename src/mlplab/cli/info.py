@@ -1,11 +1,11 @@
 """``mlplab info``: a saved model's architecture, parameter counts and training config."""
 
 import argparse
-import json
 
-from mlplab.cli import runs
 from mlplab.cli.config import UsageError
+from mlplab.cli.train import format_test
 from mlplab.data import available_datasets
+from mlplab.experiment.saved import SavedRun
 
 
 def add_parser(subparsers):
@@ -35,16 +35,14 @@ def run(args):
             return 0
     if args.run is None:
         raise UsageError("give a run folder or model file (or --datasets)")
-    folder, model_path = runs.locate_run(args.run)
-    model = runs.load_model(model_path)
-    print(f"model: {model_path}")
-    print(model)
+    saved = SavedRun.open(args.run)
+    print(f"model: {saved.model_path}")
+    print(saved.model)
     print()
-    print(model.summary())
-    try:
-        document = runs.model_run_config(folder, model_path)
-    except UsageError:
-        print("\n(not saved by 'mlplab train': training settings unknown)")
+    print(saved.model.summary())
+    document = saved.config
+    if document is None:
+        print("\n(not saved by a training run: training settings unknown)")
         return 0
     data = document["data"]
     print(
@@ -56,16 +54,7 @@ def run(args):
     for key, value in document["settings"].items():
         if value is not None:
             print(f"  {key.replace('_', '-'):<13} {value}")
-    results_path = folder / runs.RESULTS
-    if results_path.exists():
-        try:
-            results = json.loads(results_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise UsageError(f"cannot read {results_path}: {error}") from None
-        figures = "  ".join(
-            f"{key} {value:.4f}"
-            for key, value in results["test"].items()
-            if isinstance(value, float)
-        )
-        print(f"results after {results['epochs']} epochs: test {figures}")
+    results = saved.results
+    if results is not None:
+        print(f"results after {results['epochs']} epochs: test {format_test(results['test'])}")
     return 0

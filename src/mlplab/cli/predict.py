@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy
 
-from mlplab.cli import runs
 from mlplab.cli.config import UsageError
 from mlplab.data import IDXError, read_idx
-from mlplab.train import predict
+from mlplab.experiment.data import target_names
+from mlplab.experiment.saved import SavedRun
 from mlplab.utils import atomic_write_bytes
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -48,39 +48,38 @@ def add_parser(subparsers):
 
 def run(args):
     """Predict as ``args`` say; returns the exit code."""
-    folder, model_path = runs.locate_run(args.run)
-    document = runs.model_run_config(folder, model_path)
+    saved = SavedRun.open(args.run)
+    description = saved.description
     if args.output and Path(args.output).suffix not in (".csv", ".npy"):
         raise UsageError(f"--output {args.output}: use a .csv or .npy file name")
     if args.output and not Path(args.output).resolve().parent.is_dir():
         raise UsageError(f"--output: folder {Path(args.output).parent} does not exist")
-    description = document["data"]
     names, samples = [], []
     for path in args.inputs:
-        rows = _read_inputs(Path(path), description, document["preprocessing"], args.invert)
+        rows = _read_inputs(Path(path), saved, args.invert)
         names += [path] if len(rows) == 1 else [f"{path}[{i}]" for i in range(len(rows))]
         samples.append(rows)
-    model = runs.load_model(model_path)
-    outputs = predict(model, numpy.concatenate(samples)).astype(numpy.float64)
-    if description["task"] == "classification":
-        table = _classes(outputs, description["class_names"])
+    outputs = saved.outputs(numpy.concatenate(samples)).astype(numpy.float64)
+    if saved.task.targets == "classes":
+        array = _softmax(outputs)
+        table = _classes(array, description["class_names"])
     else:
-        values = runs.restore_targets(outputs, document["preprocessing"])
-        targets = description["target_names"] or [f"y{i + 1}" for i in range(values.shape[1])]
-        table = [dict(zip(targets, map(float, row), strict=True)) for row in values]
+        array = saved.task.decode(outputs)
+        targets = target_names(description)
+        table = [dict(zip(targets, map(float, row), strict=True)) for row in array]
     _print(names, table, args.limit)
     if args.output:
-        array = _softmax(outputs) if description["task"] == "classification" else values
         _write(Path(args.output), names, table, array)
     return 0
 
 
-def _read_inputs(path, description, preprocessing, invert):
-    """The samples in one file, as the network's float32 (N, features); UsageError if unusable."""
+def _read_inputs(path, saved, invert):
+    """The raw samples in one file, as an array (N, ...); UsageError if unusable."""
     if not path.is_file():
         raise UsageError(f"cannot read input {path}: no such file")
+    description = saved.description
     if path.suffix.lower() in IMAGE_SUFFIXES:
-        return _read_image(path, description, preprocessing, invert)
+        return _read_image(path, description, saved.config["preprocessing"], invert)
     try:
         array = numpy.load(path, allow_pickle=False) if path.suffix == ".npy" else read_idx(path)
     except (OSError, ValueError, IDXError) as error:
@@ -97,11 +96,11 @@ def _read_inputs(path, description, preprocessing, invert):
         )
     if array.dtype.kind not in "biuf":
         raise UsageError(f"{path} holds {array.dtype} data, not numbers")
-    return runs.prepare_inputs(array, preprocessing)
+    return array.reshape(len(array), features)
 
 
 def _read_image(path, description, preprocessing, invert):
-    """A picture as one sample: grey, resized to the input's shape, scaled to the input range."""
+    """A picture as one raw sample: grey, resized to the input's shape, in the input's range."""
     from PIL import Image, UnidentifiedImageError
 
     shape = description.get("image_shape")
@@ -118,8 +117,8 @@ def _read_image(path, description, preprocessing, invert):
         raise UsageError(f"cannot read image {path}: {error}") from None
     if invert:
         pixels = 1.0 - pixels
-    # Training inputs were value·factor with full scale 1/factor; pixels/255 is already that.
-    return pixels.reshape(1, -1).astype(numpy.float32)
+    # Raw training inputs run from 0 to full scale 1/factor (255, or 16 for digits).
+    return pixels.reshape(1, -1) / preprocessing["inputs"]["factor"]
 
 
 def _softmax(logits):
@@ -128,10 +127,9 @@ def _softmax(logits):
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
-def _classes(outputs, class_names):
-    """Predicted class, its name and softmax probability for each row of logits."""
-    probabilities = _softmax(outputs)
-    classes = outputs.argmax(axis=1)
+def _classes(probabilities, class_names):
+    """Predicted class, its name and probability for each row of class probabilities."""
+    classes = probabilities.argmax(axis=1)
     return [
         {
             "class": int(c),
