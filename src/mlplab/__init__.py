@@ -1,6 +1,6 @@
 """mlplab: classic neural networks from first principles on NumPy."""
 
-from mlplab import data, nn, optim
+from mlplab import data, experiment, nn, optim, train
 from mlplab.autograd import (
     detect_anomaly,
     enable_grad,
@@ -34,6 +34,7 @@ __all__ = [
     "default_generator",
     "detect_anomaly",
     "enable_grad",
+    "experiment",
     "eye",
     "from_numpy",
     "full",
@@ -59,6 +60,7 @@ __all__ = [
     "set_grad_enabled",
     "stack",
     "tensor",
+    "train",
     "where",
     "zeros",
     "zeros_like",

@@ -11,6 +11,7 @@ from mlplab.data.transforms import (
     flatten_images,
     one_hot,
     scale_to_unit,
+    standardization,
     standardize,
     train_val_split,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "read_idx",
     "read_idx_record",
     "scale_to_unit",
+    "standardization",
     "standardize",
     "train_val_split",
     "write_idx",

@@ -52,6 +52,30 @@ def flatten_images(x):
     return x.reshape(x.shape[0], -1)
 
 
+def standardization(x, eps=1e-8):
+    """The per-feature mean and standard deviation of samples ``x`` (N, ...), in float64.
+
+    The one place mlplab computes standardisation statistics: :func:`standardize`, a run's input
+    scaling and a regression task's target scaling all use it.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Samples along axis 0.
+    eps : float
+        Floor for the std, so constant features (e.g. always-black border pixels) stay finite.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(mean, std)``, each float64 of shape ``x.shape[1:]``.
+    """
+    x = numpy.asarray(x)
+    return x.mean(axis=0, dtype=numpy.float64), numpy.maximum(
+        x.std(axis=0, dtype=numpy.float64), eps
+    )
+
+
 def standardize(x_train, *others, eps=1e-8):
     """Standardise features to zero mean and unit variance, with statistics from ``x_train`` only.
 
@@ -72,9 +96,7 @@ def standardize(x_train, *others, eps=1e-8):
     """
     x_train = numpy.asarray(x_train)
     dtype = x_train.dtype if x_train.dtype.kind == "f" else numpy.dtype(numpy.float32)
-    mean = x_train.mean(axis=0, dtype=numpy.float64)
-    std = x_train.std(axis=0, dtype=numpy.float64)
-    std = numpy.maximum(std, eps)
+    mean, std = standardization(x_train, eps)
     mean, std = mean.astype(dtype), std.astype(dtype)
     scaled = [
         ((numpy.asarray(x, dtype=dtype) - mean) / std).astype(dtype) for x in (x_train, *others)

@@ -6,10 +6,11 @@ new inputs exactly as the training inputs were treated.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy
 
-from mlplab.data import load_dataset, train_val_split
+from mlplab.data import load_dataset, standardization, train_val_split
 from mlplab.experiment.settings import SettingsError
 from mlplab.train.tasks import Task, get_task
 
@@ -50,6 +51,11 @@ def load_data(settings, generator, preprocessing=None):
     PreparedData
     """
     name = settings.dataset
+    if settings.data_dir is not None and not Path(settings.data_dir).is_dir():
+        raise SettingsError(
+            "data_dir", f"folder {settings.data_dir} does not exist; give the folder holding the "
+            "data set's files, or leave it out"
+        )  # fmt: skip
     try:
         dataset = load_dataset(
             name, data_dir=settings.data_dir, download=settings.download, **settings.dataset_options
@@ -125,13 +131,8 @@ def fit_input_scaling(dataset, x_train):
     maximum = 255.0 if x_train.dtype == numpy.uint8 else dataset.meta.get("max_value")
     if maximum:
         return {"kind": "scale", "factor": 1.0 / float(maximum)}
-    flat = x_train.reshape(len(x_train), -1).astype(numpy.float64)
-    # The floor keeps a constant feature (an always-black pixel) finite.
-    return {
-        "kind": "standardize",
-        "mean": flat.mean(axis=0).tolist(),
-        "std": numpy.maximum(flat.std(axis=0), 1e-8).tolist(),
-    }
+    mean, std = standardization(x_train.reshape(len(x_train), -1))
+    return {"kind": "standardize", "mean": mean.tolist(), "std": std.tolist()}
 
 
 def scale_inputs(x, rule):

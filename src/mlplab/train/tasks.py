@@ -10,6 +10,7 @@ task; none of them tests a task's name. Adding a task means a class here and a l
 
 import numpy
 
+from mlplab.data.transforms import standardization
 from mlplab.train.metrics import ClassificationMetrics, RegressionMetrics
 
 
@@ -123,8 +124,7 @@ class Regression(Task):
     def fitted(self, y_train):
         """A Regression standardising targets with the training targets' mean and std."""
         y = numpy.asarray(y_train, dtype=numpy.float64).reshape(len(y_train), -1)
-        # The floor keeps a constant target finite instead of dividing by zero.
-        return Regression(y.mean(axis=0), numpy.maximum(y.std(axis=0), 1e-8))
+        return Regression(*standardization(y))
 
     def encode(self, y):
         """Targets as float32 (N, T), standardised when the task has a scaling."""
