@@ -1,5 +1,6 @@
 """Tests of mlplab.utils.atomic: a failed or killed write never damages the destination."""
 
+import errno
 import os
 import subprocess
 import sys
@@ -7,7 +8,7 @@ import textwrap
 
 import pytest
 
-from mlplab.utils import atomic_write, atomic_write_bytes
+from mlplab.utils import atomic, atomic_write, atomic_write_bytes
 
 
 class CrashError(Exception):
@@ -98,3 +99,18 @@ def test_bad_mode_and_missing_folder_are_errors(tmp_path):
         pass
     with pytest.raises(FileNotFoundError, match="does not exist"):
         atomic_write_bytes(tmp_path / "no" / "such" / "x.bin", b"")
+
+
+def test_a_full_disk_names_the_destination_and_keeps_the_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "model.bin"
+    atomic_write_bytes(target, b"old")
+
+    def full(descriptor):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    with pytest.raises(OSError) as caught:
+        atomic_write_bytes(target, b"new contents")
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(target)
+    assert target.read_bytes() == b"old"
+    assert sorted(os.listdir(tmp_path)) == ["model.bin"]

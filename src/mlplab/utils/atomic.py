@@ -77,6 +77,13 @@ def atomic_write(path, mode="wb", encoding=None):
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+    except OSError as error:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        if error.errno is None:
+            raise
+        # A full disk or a quota names the temporary file, or nothing: name the destination.
+        raise type(error)(error.errno, error.strerror, str(path)) from error
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
