@@ -6,16 +6,23 @@ A run folder holds ``config.json`` (settings, data description, preprocessing),
 is in ``config.json``, and a copy of it is saved inside the model file.
 """
 
+import contextlib
 import datetime
 import json
+import math
 from pathlib import Path
 
+import filelock
+
+from mlplab.experiment.settings import Settings, SettingsError
+from mlplab.train.tasks import TASKS
 from mlplab.utils import atomic_write_bytes
 
 CONFIG = "config.json"
 CHECKPOINT = "checkpoint.safetensors"
 MODEL = "model.safetensors"
 RESULTS = "results.json"
+LOCK = ".lock"
 
 
 class RunFolderError(ValueError):
@@ -46,9 +53,97 @@ def read_run_config(folder):
         raise RunFolderError(f"{folder} is not a run folder: it has no {CONFIG}") from None
     except (OSError, ValueError) as error:
         raise RunFolderError(f"cannot read {path}: {error}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("settings"), dict):
-        raise RunFolderError(f"{path} is not an mlplab run config")
+    check_run_config(document, path)
     return document
+
+
+def check_run_config(document, source):
+    """Raise RunFolderError naming what is wrong unless ``document`` is a usable run config.
+
+    A run config may have been edited by hand: every part evaluating or predicting reads is
+    checked here once -- the settings, the data description, the input and target scaling.
+    """
+
+    def refuse(problem):
+        raise RunFolderError(f"{source} is not a usable mlplab run config: {problem}")
+
+    if not isinstance(document, dict):
+        refuse("it is not a JSON object")
+    for key in ("settings", "data", "preprocessing"):
+        if not isinstance(document.get(key), dict):
+            refuse(f"it has no {key!r} object")
+    try:
+        Settings.from_dict(document["settings"])
+    except SettingsError as error:
+        refuse(f"settings: {error}")
+    data = document["data"]
+    for key in ("num_features", "num_outputs"):
+        if not _is_count(data.get(key)):
+            refuse(f"data.{key} must be a positive integer, got {data.get(key)!r}")
+    if data.get("task") not in TASKS:
+        refuse(f"data.task must be one of {', '.join(TASKS)}, got {data.get('task')!r}")
+    for key, length in (
+        ("class_names", data["num_outputs"]),
+        ("target_names", data["num_outputs"]),
+    ):
+        names = data.get(key)
+        if names is not None and (not isinstance(names, list) or len(names) != length):
+            refuse(f"data.{key} must be null or a list of {length} names, got {names!r}")
+    if not isinstance(data.get("feature_shape"), list):
+        refuse(f"data.feature_shape must be a list, got {data.get('feature_shape')!r}")
+    _check_scaling(document["preprocessing"].get("inputs"), data["num_features"], "inputs", refuse)
+    targets = document["preprocessing"].get("targets")
+    if targets is not None or data["task"] == "regression":
+        _check_scaling(targets, data["num_outputs"], "targets", refuse)
+
+
+def _is_count(value):
+    """Whether ``value`` is a positive int (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _check_scaling(rule, width, name, refuse):
+    """A scaling rule: ``scale`` by a positive factor, or ``standardize`` with ``width`` values."""
+    where = f"preprocessing.{name}"
+    if not isinstance(rule, dict) or rule.get("kind") not in ("scale", "standardize"):
+        refuse(f"{where} must be a 'scale' or 'standardize' rule, got {rule!r}")
+    if rule["kind"] == "scale":
+        factor = rule.get("factor")
+        if not (_is_finite(factor) and factor > 0):
+            refuse(f"{where}.factor must be a positive number, got {factor!r}")
+        return
+    for key in ("mean", "std"):
+        values = rule.get(key)
+        if not isinstance(values, list) or len(values) != width or not all(map(_is_finite, values)):
+            refuse(f"{where}.{key} must be a list of {width} finite numbers")
+    if min(rule["std"]) <= 0:
+        refuse(f"{where}.std must be positive")
+
+
+def _is_finite(value):
+    """Whether ``value`` is a finite int or float (not a bool)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@contextlib.contextmanager
+def locked(folder):
+    """Hold the run folder's lock while the ``with`` block runs; RunFolderError if it is held.
+
+    The lock is the operating system's (``flock``) on ``folder/.lock``: it ends with the process
+    that holds it, so a run killed with ``kill -9`` leaves no stale lock behind.
+    """
+    lock = filelock.FileLock(Path(folder) / LOCK, timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise RunFolderError(
+            f"{folder} is in use by another run (it holds {Path(folder) / LOCK}); wait for that "
+            "run to end, or choose another output folder"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def holds_run(folder):

@@ -19,6 +19,7 @@ from mlplab.experiment.data import load_data, target_names
 from mlplab.experiment.folder import CHECKPOINT, CONFIG, MODEL, RESULTS, RunFolderError
 from mlplab.experiment.settings import NOT_IDENTITY, Settings, SettingsError
 from mlplab.optim import lr_scheduler
+from mlplab.random import Generator
 from mlplab.train import (
     Checkpoint,
     EarlyStopping,
@@ -62,6 +63,9 @@ class Result:
     learned_parameters : dict or None
         For a one-layer network on a data set with known parameters: the learned ones, in the
         data's units, beside ``data["true_parameters"]``.
+    restored_epoch : int or None
+        With early stopping, the epoch whose weights the model holds (the best one), which the
+        test figures are of.
     """
 
     settings: Settings
@@ -73,6 +77,7 @@ class Result:
     preprocessing: dict
     confusion_matrix: list | None = None
     learned_parameters: dict | None = None
+    restored_epoch: int | None = None
 
     @property
     def stop_reason(self):
@@ -96,6 +101,8 @@ class Result:
             document["confusion_matrix"] = self.confusion_matrix
         if self.learned_parameters is not None:
             document["learned_parameters"] = self.learned_parameters
+        if self.restored_epoch is not None:
+            document["restored_epoch"] = self.restored_epoch
         return document
 
 
@@ -113,7 +120,7 @@ class _Parts:
     interval: str
     train_loader: DataLoader
     val_loader: DataLoader | None
-    generator: mlplab.Generator
+    generator: Generator
 
 
 def run(settings, out=None, callbacks=(), progress=True):
@@ -140,14 +147,17 @@ def run(settings, out=None, callbacks=(), progress=True):
         When training diverges (the last good checkpoint stays).
     """
     settings = _as_settings(settings).resolved()
-    folder = None if out is None else Path(out)
-    if folder is not None:
-        run_folder.check_new_folder(folder, settings.identity())
+    if out is None:
+        return _train(_build(settings), None, callbacks, progress, checkpoint=None)
+    folder = Path(out)
+    run_folder.check_new_folder(folder, settings.identity())  # refuse before loading data
     parts = _build(settings)
-    if folder is not None:
-        run_folder.create_folder(folder)
+    run_folder.create_folder(folder)
+    with run_folder.locked(folder):
+        # Checked again under the lock: another run may have taken the folder meanwhile.
+        run_folder.check_new_folder(folder, settings.identity())
         run_folder.write_json(folder / CONFIG, _run_document(parts))
-    return _train(parts, folder, callbacks, progress, checkpoint=None)
+        return _train(parts, folder, callbacks, progress, checkpoint=None)
 
 
 def resume(out, callbacks=(), progress=True, **changes):
@@ -156,9 +166,16 @@ def resume(out, callbacks=(), progress=True, **changes):
     ``changes`` may set what does not define the run -- ``epochs`` (to train longer),
     ``data_dir``, ``download``; a different value of any other setting is refused. A run stopped
     before its first checkpoint starts over. The result is the same, bit for bit, as if the run
-    had never stopped.
+    had never stopped. A run that is already complete (all its epochs, or stopped early) is
+    refused: there is nothing to resume.
     """
     folder = Path(out)
+    with run_folder.locked(folder):
+        return _resume_locked(folder, callbacks, progress, changes)
+
+
+def _resume_locked(folder, callbacks, progress, changes):
+    """:func:`resume`, with the run folder's lock held."""
     document = run_folder.read_run_config(folder)
     saved = Settings.from_dict(document["settings"])
     requested = saved.replace(**changes) if changes else saved
@@ -172,13 +189,37 @@ def resume(out, callbacks=(), progress=True, **changes):
     checkpoint = folder / CHECKPOINT
     if checkpoint.exists():
         try:
-            load_checkpoint(checkpoint)
+            state = load_checkpoint(checkpoint)
         except CheckpointError as error:
             raise RunFolderError(f"cannot resume {folder}: {error}") from None
+        # A run that trained to the end but could not write its files (a full disk) is
+        # resumed to write them; one with its results has nothing left to do.
+        if (folder / RESULTS).exists():
+            _refuse_complete(folder, state, requested.epochs)
     parts = _build(requested, preprocessing=document["preprocessing"])
     if requested.epochs != saved.epochs:
         run_folder.write_json(folder / CONFIG, _run_document(parts))
-    return _train(parts, folder, callbacks, progress, checkpoint if checkpoint.exists() else None)
+    try:
+        return _train(
+            parts, folder, callbacks, progress, checkpoint if checkpoint.exists() else None
+        )
+    except CheckpointError as error:  # a checkpoint of another network or optimizer setup
+        raise RunFolderError(f"cannot resume {folder}: {error}") from None
+
+
+def _refuse_complete(folder, state, epochs):
+    """RunFolderError when the checkpointed run has nothing left to do."""
+    done, reason = state["epoch"], state["history"]["stop_reason"]
+    if reason == "early-stopping":
+        raise RunFolderError(
+            f"{folder} is already complete: early stopping ended it after epoch {done}; "
+            "nothing to resume"
+        )
+    if done >= epochs and not state["batch"]:
+        raise RunFolderError(
+            f"{folder} is already complete: it trained all {done} epochs; to train longer, "
+            f"resume with more epochs (e.g. --epochs {done + 10})"
+        )
 
 
 def _as_settings(settings):
@@ -196,7 +237,7 @@ def _build(settings, preprocessing=None):
     The run's generator draws, in this order, the validation split, the initial weights, then
     (while training) the shuffles and dropout masks: the same seed gives the same run.
     """
-    generator = mlplab.Generator(settings.seed)
+    generator = Generator(settings.seed)
     data = load_data(settings, generator, preprocessing)
     sizes = _layer_sizes(settings, data)
     model = nn.MLP(
@@ -259,14 +300,9 @@ def _run_document(parts):
     }
 
 
-def _callbacks(parts, folder, extra, progress):
+def _callbacks(parts, stopper, folder, extra, progress):
     """Early stopping (if asked), progress, the caller's, history files and checkpoint (last)."""
-    settings = parts.settings
-    callbacks = []
-    if settings.patience:
-        callbacks.append(
-            EarlyStopping(settings.monitor, settings.patience, restore_best_weights=True)
-        )
+    callbacks = [] if stopper is None else [stopper]
     if progress:
         callbacks.append(ProgressBar())
     callbacks += list(extra)
@@ -277,6 +313,10 @@ def _callbacks(parts, folder, extra, progress):
 
 def _train(parts, folder, callbacks, progress, checkpoint):
     """Train the built run, then test it and (with a folder) write its files."""
+    settings = parts.settings
+    stopper = None
+    if settings.patience:
+        stopper = EarlyStopping(settings.monitor, settings.patience, restore_best_weights=True)
     # Overflow on the way to a NaN loss is reported once, by the loop, with what to change.
     with numpy.errstate(over="ignore", invalid="ignore", divide="ignore"):
         history = fit(
@@ -289,11 +329,13 @@ def _train(parts, folder, callbacks, progress, checkpoint):
             scheduler=parts.scheduler,
             scheduler_interval=parts.interval,
             task=parts.data.task,
-            callbacks=_callbacks(parts, folder, callbacks, progress),
+            callbacks=_callbacks(parts, stopper, folder, callbacks, progress),
             generators={"run": parts.generator, "default": mlplab.random.default_generator},
             resume_from=checkpoint,
         )
     result = _test(parts, history, folder)
+    if stopper is not None and stopper.best_weights is not None:
+        result.restored_epoch = stopper.best_epoch
     if folder is not None and history.stop_reason != "interrupted":
         _write_results(result, parts, folder)
     return result

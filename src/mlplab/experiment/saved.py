@@ -9,16 +9,29 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy
+
 import mlplab
 from mlplab import nn
 from mlplab.data import DataLoader
 from mlplab.experiment.data import load_data, scale_inputs, target_names
-from mlplab.experiment.folder import CONFIG, MODEL, RESULTS, RunFolderError, read_run_config
+from mlplab.experiment.folder import (
+    CONFIG,
+    MODEL,
+    RESULTS,
+    RunFolderError,
+    check_run_config,
+    read_run_config,
+)
 from mlplab.experiment.runner import TEST_BATCH, per_target_figures
 from mlplab.experiment.settings import Settings, SettingsError
 from mlplab.io import read_info
 from mlplab.train import confusion_matrix, evaluate, predict
 from mlplab.train.tasks import get_task
+
+
+class InputError(ValueError):
+    """Inputs that do not look like the training inputs (shape, type or range): says which."""
 
 
 @dataclass
@@ -86,12 +99,39 @@ class SavedRun:
             raise RunFolderError(f"cannot read {path}: {error}") from None
 
     def inputs(self, raw):
-        """Raw samples (N, ...) as the network takes them: float32 (N, features), scaled."""
-        return scale_inputs(raw, self._needs_config()["preprocessing"]["inputs"])
+        """Raw samples (N, ...) as the network takes them: float32 (N, features), scaled.
+
+        Raises InputError for samples of another size, non-numbers, or values outside the range
+        the training inputs had -- such as images already scaled to [0, 1] for a model that
+        scales 0-255 pixels itself, which would otherwise be scaled twice.
+        """
+        raw = numpy.asarray(raw)
+        features = self.description["num_features"]
+        if raw.dtype.kind not in "biuf" or raw.ndim == 0 or raw[0].size != features:
+            raise InputError(
+                f"inputs of shape {raw.shape} and type {raw.dtype} do not fit this model: it "
+                f"takes samples of {features} numbers"
+            )
+        rule = self._needs_config()["preprocessing"]["inputs"]
+        if rule["kind"] == "scale" and raw.size:
+            _check_range(raw, 1.0 / rule["factor"])
+        return scale_inputs(raw, rule)
 
     def outputs(self, raw):
         """The network's outputs for raw samples: logits (N, C) or standardised values (N, T)."""
         return predict(self.model, self.inputs(raw))
+
+    def predict(self, raw):
+        """Predictions for raw samples: classes (N,), or values in the targets' units (N, T)."""
+        return self.task.decode(self.outputs(raw))
+
+    def predict_proba(self, raw):
+        """Class probabilities (N, C) for raw samples (classification runs only)."""
+        if self.task.targets != "classes":
+            raise InputError("class probabilities exist for classification runs only")
+        logits = self.outputs(raw).astype(numpy.float64)
+        shifted = numpy.exp(logits - logits.max(axis=1, keepdims=True))  # stable for any logits
+        return shifted / shifted.sum(axis=1, keepdims=True)
 
     def evaluate(self, dataset=None, data_dir=None, download=True):
         """Measure the model on the test part of its data set, or of ``dataset`` (same shape).
@@ -133,6 +173,22 @@ class SavedRun:
         return report
 
 
+def _check_range(raw, full_scale):
+    """InputError unless the values lie in [0, full_scale], as the training inputs did."""
+    low, high = float(raw.min()), float(raw.max())
+    if low < 0 or high > full_scale * (1 + 1e-6):
+        raise InputError(
+            f"input values run from {low:g} to {high:g}, outside 0-{full_scale:g}, the range of "
+            "this model's training inputs: pass raw values as the training data had them"
+        )
+    if raw.dtype.kind == "f" and 0 < high <= 1 < full_scale:
+        raise InputError(
+            f"input values run from {low:g} to {high:g}: they look scaled to [0, 1] already, but "
+            f"this model takes raw values 0-{full_scale:g} and scales them itself; pass the raw "
+            f"values (multiply by {full_scale:g})"
+        )
+
+
 def _run_config(folder, model_path):
     """The run config of a model: its folder's ``config.json``, else the copy saved inside it."""
     if (Path(folder) / CONFIG).exists():
@@ -143,4 +199,5 @@ def _run_config(folder, model_path):
         raise RunFolderError(f"cannot load model {model_path}: {error}") from None
     if not isinstance(document, dict) or not isinstance(document.get("settings"), dict):
         return None
+    check_run_config(document, model_path)
     return document
