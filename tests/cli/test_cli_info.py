@@ -1,5 +1,7 @@
 """Tests of ``mlplab info``: architecture, parameter counts, training settings."""
 
+import json
+
 import mlplab
 from mlplab import nn
 from mlplab.cli import main
@@ -42,3 +44,16 @@ def test_a_model_saved_from_python_is_described_but_not_evaluated(tmp_path, caps
     assert "training settings unknown" in capsys.readouterr().out
     assert main(["evaluate", str(path)]) == 2
     assert "was not saved by a training run" in capsys.readouterr().err
+
+
+def test_a_hand_edited_config_is_one_line_exit_2(default_run, tmp_path, capsys):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "model.safetensors").write_bytes((default_run / "model.safetensors").read_bytes())
+    document = json.loads((default_run / "config.json").read_text())
+    del document["data"]["num_features"]
+    (folder / "config.json").write_text(json.dumps(document))
+    for command in ("info", "evaluate"):
+        assert main([command, str(folder)]) == 2
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        assert "data.num_features must be a positive integer" in line, command

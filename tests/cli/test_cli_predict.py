@@ -95,3 +95,42 @@ def test_predict_refuses_missing_files_and_bad_output_names(default_run, tmp_pat
     numpy.save(tmp_path / "x.npy", numpy.zeros((1, 64)))
     assert main(["predict", str(default_run), str(tmp_path / "x.npy"), "--output", "p.txt"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_inputs_already_scaled_to_unit_range_are_refused(default_run, digits, tmp_path, capsys):
+    x, _ = digits
+    numpy.save(tmp_path / "scaled.npy", x[:5] / 16.0)  # digits run 0-16; these run 0-1
+    assert main(["predict", str(default_run), str(tmp_path / "scaled.npy")]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "look scaled to [0, 1] already" in line and "multiply by 16" in line
+    numpy.save(tmp_path / "big.npy", x[:5] * 100)
+    assert main(["predict", str(default_run), str(tmp_path / "big.npy")]) == 2
+    assert "outside 0-16" in capsys.readouterr().err
+
+
+def test_proba_gives_every_class_and_csv_inputs_are_read(default_run, digits, tmp_path, capsys):
+    x, y = digits
+    with open(tmp_path / "x.csv", "w") as handle:
+        handle.write(",".join(f"pixel{i}" for i in range(64)) + "\n")
+        for row in x[:4]:
+            handle.write(",".join(str(value) for value in row) + "\n")
+    numpy.savetxt(tmp_path / "bare.csv", x[4:6], delimiter=",")
+    output = tmp_path / "p.csv"
+    argv = ["predict", str(default_run), str(tmp_path / "x.csv"), str(tmp_path / "bare.csv")]
+    assert main([*argv, "--proba", "--output", str(output)]) == 0
+    rows = list(csv.DictReader(output.open()))
+    assert len(rows) == 6
+    for row in rows:
+        probabilities = [float(row[f"p_{digit}"]) for digit in range(10)]
+        assert sum(probabilities) == pytest.approx(1.0)
+        assert int(numpy.argmax(probabilities)) == int(row["class"])
+    assert numpy.mean([int(row["class"]) for row in rows] == y[:6]) >= 0.8
+    assert "[0 0." in capsys.readouterr().out  # printed rows list each class's probability
+
+
+def test_a_negative_limit_is_refused(default_run, digits, tmp_path, capsys):
+    numpy.save(tmp_path / "x.npy", digits[0][:3])
+    assert main(["predict", str(default_run), str(tmp_path / "x.npy"), "--limit", "-1"]) == 2
+    assert "expected 0 or more rows" in capsys.readouterr().err
+    assert main(["predict", str(default_run), str(tmp_path / "x.npy"), "--limit", "0"]) == 0
+    assert capsys.readouterr().out.strip() == "... 3 more (use --limit or --output)"

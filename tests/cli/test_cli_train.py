@@ -320,9 +320,9 @@ def test_a_damaged_checkpoint_is_refused_on_resume(tmp_path, capsys):
     assert "checkpoint" in line
 
 
-def test_main_without_command_prints_help(capsys):
-    assert main([]) == 0
-    assert "train" in capsys.readouterr().out
+def test_main_without_command_prints_help_and_fails(capsys):
+    assert main([]) == 2
+    assert "train" in capsys.readouterr().err
     assert os.environ.get("MLPLAB_ARRAY_MODULE", "numpy") == "numpy"
 
 
@@ -335,3 +335,57 @@ def test_every_kind_of_schedule_drives_the_learning_rate(tmp_path, schedule):
     assert main(["train", *QUICK, "--schedule", *schedule, "--out", str(out)]) == 0
     rates = [json.loads(line)["lr"] for line in (out / "history.jsonl").read_text().splitlines()]
     assert len(set(rates)) > 1, rates
+
+
+def test_a_full_disk_names_the_file_keeps_the_checkpoint_and_resume_finishes(
+    tmp_path, capsys, monkeypatch
+):
+    import errno
+
+    from mlplab.utils import atomic
+
+    real_fsync, out = atomic.os.fsync, tmp_path / "run"
+
+    def full_when_saving_the_model(descriptor):
+        if ".model.safetensors." in os.readlink(f"/proc/self/fd/{descriptor}"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(atomic.os, "fsync", full_when_saving_the_model)
+    assert main(["train", *QUICK, "--epochs", "2", "--out", str(out)]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert f"cannot write {out / 'model.safetensors'}: No space left on device" in line
+    assert "The last good checkpoint stays in" in line
+    assert load_checkpoint(out / "checkpoint.safetensors")["epoch"] == 2
+    assert not (out / "model.safetensors").exists()
+    monkeypatch.setattr(atomic.os, "fsync", real_fsync)  # the disk has room again
+    assert main(["train", "--out", str(out), "--resume", "--quiet"]) == 0
+    assert (out / "model.safetensors").is_file() and results(out)["epochs"] == 2
+
+
+def test_resume_says_when_it_starts_over_and_when_nothing_is_left(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", *QUICK, "--epochs", "1", "--out", str(out)]) == 0
+    line = _assert_refused(["train", "--out", str(out), "--resume"], capsys)
+    assert "already complete: it trained all 1 epochs" in line and "--epochs" in line
+    (out / "checkpoint.safetensors").unlink()
+    (out / "results.json").unlink()
+    assert main(["train", "--out", str(out), "--resume", "--quiet"]) == 0
+    assert "has no checkpoint yet" in capsys.readouterr().err
+
+
+def test_early_stopping_says_which_epoch_the_test_figures_are_of(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["train", *QUICK, "--epochs", "40", "--lr", "0.3", "--patience", "1"]
+    assert main([*argv, "--out", str(out)]) == 0
+    summary = next(
+        line for line in capsys.readouterr().out.splitlines() if line.startswith("Test after")
+    )
+    saved = results(out)
+    assert f"with the weights of epoch {saved['restored_epoch']}, the best" in summary
+    assert saved["restored_epoch"] < saved["epochs"] and "(early stopping)" in summary
+
+
+def test_a_data_dir_that_does_not_exist_is_refused(tmp_path, capsys):
+    line = _assert_refused(["train", "--data-dir", str(tmp_path / "nowhere")], capsys)
+    assert "--data-dir: folder" in line and "does not exist" in line

@@ -6,6 +6,8 @@ file, a run folder holding another run) is reported as one line on standard erro
 """
 
 import argparse
+import difflib
+import os
 import sys
 
 import mlplab
@@ -22,6 +24,42 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _PipeSafeOutput:
+    """Standard output that goes quiet, instead of failing, when its reader goes away.
+
+    ``mlplab train | head -2`` closes the pipe after two lines; the run must still finish and
+    save its model, so later output is sent to the null device instead of raising
+    BrokenPipeError (and a traceback at exit).
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        """Write ``text``, or drop it once the reader is gone."""
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._silence()
+            return len(text)
+
+    def flush(self):
+        """Flush, or drop what is pending once the reader is gone."""
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._silence()
+
+    def _silence(self):
+        """Point the stream's file descriptor at the null device."""
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def build_parser():
@@ -41,14 +79,19 @@ def build_parser():
 
 def main(argv=None):
     """Run the ``mlplab`` command with ``argv`` (default: the process arguments); exit code."""
+    if argv is None:
+        argv = sys.argv[1:]
+        sys.stdout = _PipeSafeOutput(sys.stdout)
     parser = build_parser()
     try:
-        args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+        args, unknown = parser.parse_known_args(argv)
     except SystemExit as exit_request:  # --help, --version, or a bad argument (code 2)
         return exit_request.code
     if args.command is None:
-        parser.print_help()
-        return 0
+        parser.print_help(sys.stderr)
+        return 2
+    if unknown:
+        return _unrecognized(parser, args.command, unknown)
     try:
         return args.handler(args)
     except SettingError as error:
@@ -61,3 +104,17 @@ def main(argv=None):
     except KeyboardInterrupt:  # Ctrl-C outside training (which saves a checkpoint itself)
         print(f"\nmlplab {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _unrecognized(parser, command, unknown):
+    """Report arguments the command does not take, suggesting the nearest option; exit code 2."""
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    options = [name for name in subparsers.choices[command]._option_string_actions if "--" in name]
+    message = f"unrecognized arguments: {' '.join(unknown)}"
+    for argument in unknown:
+        near = difflib.get_close_matches(argument.split("=")[0], options, n=1, cutoff=0.6)
+        if argument.startswith("--") and near:
+            message += f"; did you mean {near[0]}?"
+            break
+    print(f"mlplab {command}: error: {message} (see mlplab {command} --help)", file=sys.stderr)
+    return 2

@@ -15,6 +15,8 @@ from mlplab.experiment.settings import read_toml
 
 # Options of the command that are not settings of the run: where it goes and how it prints.
 COMMAND_OPTIONS = ("out", "quiet")
+# Longer spellings people type for an option (``--learning-rate`` for ``--lr``).
+ALIASES = {"lr": ("--learning-rate",), "batch_size": ("--batch",)}
 
 
 class UsageError(Exception):
@@ -44,6 +46,8 @@ def add_arguments(parser):
         choices = f" {{{', '.join(meta['choices']())}}}" if meta["choices"] else ""
         parser.add_argument(
             flag(spec.name),
+            *ALIASES.get(spec.name, ()),
+            dest=spec.name,
             type=_parser_type(meta["kind"]),
             default=argparse.SUPPRESS,
             metavar=meta["metavar"] or spec.name.upper(),

@@ -11,7 +11,7 @@ import numpy
 from mlplab.cli.config import UsageError
 from mlplab.data import IDXError, read_idx
 from mlplab.experiment.data import target_names
-from mlplab.experiment.saved import SavedRun
+from mlplab.experiment.saved import InputError, SavedRun
 from mlplab.utils import atomic_write_bytes
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -23,15 +23,16 @@ def add_parser(subparsers):
         "predict",
         help="predict classes or values for new inputs",
         description="Predict with a trained model. Inputs: IDX files (raw or .gz, e.g. MNIST "
-        "images), .npy arrays (one sample, or N samples along the first axis), or images (PNG, "
-        "JPEG: turned to grey, resized to the model's input size). Inputs are scaled exactly "
-        "as the training data were.",
+        "images), .npy arrays (one sample, or N samples along the first axis), CSV files (one "
+        "sample per row, an optional header), or images (PNG, JPEG: turned to grey, resized to "
+        "the model's input size). Inputs are given raw and scaled exactly as the training data "
+        "were; values outside the training range are refused.",
         epilog="examples:\n  mlplab predict runs/mnist t10k-images-idx3-ubyte.gz --output p.csv\n"
         "  mlplab predict runs/mnist digit.png --invert    (dark digit on a light background)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("run", metavar="RUN", help="run folder, or the model.safetensors in one")
-    parser.add_argument("inputs", metavar="INPUT", nargs="+", help="IDX, .npy or image files")
+    parser.add_argument("inputs", metavar="INPUT", nargs="+", help="IDX, .npy, .csv or image files")
     parser.add_argument(
         "--invert",
         action="store_true",
@@ -41,7 +42,16 @@ def add_parser(subparsers):
         "--output", metavar="FILE", help="also write the predictions to FILE (.csv or .npy)"
     )
     parser.add_argument(
-        "--limit", type=int, default=20, metavar="N", help="print at most N rows (default 20)"
+        "--proba",
+        action="store_true",
+        help="give every class's probability (printed, and as columns of --output CSV)",
+    )
+    parser.add_argument(
+        "--limit",
+        type=_count,
+        default=20,
+        metavar="N",
+        help="print at most N rows (default 20; 0 prints none, e.g. with --output)",
     )
     parser.set_defaults(handler=run)
 
@@ -54,19 +64,24 @@ def run(args):
         raise UsageError(f"--output {args.output}: use a .csv or .npy file name")
     if args.output and not Path(args.output).resolve().parent.is_dir():
         raise UsageError(f"--output: folder {Path(args.output).parent} does not exist")
+    if args.proba and saved.task.targets != "classes":
+        raise UsageError("--proba: class probabilities exist for classification runs only")
     names, samples = [], []
     for path in args.inputs:
         rows = _read_inputs(Path(path), saved, args.invert)
         names += [path] if len(rows) == 1 else [f"{path}[{i}]" for i in range(len(rows))]
         samples.append(rows)
-    outputs = saved.outputs(numpy.concatenate(samples)).astype(numpy.float64)
-    if saved.task.targets == "classes":
-        array = _softmax(outputs)
-        table = _classes(array, description["class_names"])
-    else:
-        array = saved.task.decode(outputs)
-        targets = target_names(description)
-        table = [dict(zip(targets, map(float, row), strict=True)) for row in array]
+    inputs = numpy.concatenate(samples)
+    try:
+        if saved.task.targets == "classes":
+            array = saved.predict_proba(inputs)
+            table = _classes(array, description["class_names"], args.proba)
+        else:
+            array = saved.predict(inputs)
+            targets = target_names(description)
+            table = [dict(zip(targets, map(float, row), strict=True)) for row in array]
+    except InputError as error:
+        raise UsageError(f"{', '.join(args.inputs)}: {error}") from None
     _print(names, table, args.limit)
     if args.output:
         _write(Path(args.output), names, table, array)
@@ -81,7 +96,7 @@ def _read_inputs(path, saved, invert):
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return _read_image(path, description, saved.config["preprocessing"], invert)
     try:
-        array = numpy.load(path, allow_pickle=False) if path.suffix == ".npy" else read_idx(path)
+        array = _read_array(path)
     except (OSError, ValueError, IDXError) as error:
         raise UsageError(f"cannot read input {path}: {error}") from None
     if invert:
@@ -97,6 +112,33 @@ def _read_inputs(path, saved, invert):
     if array.dtype.kind not in "biuf":
         raise UsageError(f"{path} holds {array.dtype} data, not numbers")
     return array.reshape(len(array), features)
+
+
+def _read_array(path):
+    """The array in an .npy, .csv or IDX file (raw or gzip)."""
+    if path.suffix == ".npy":
+        return numpy.load(path, allow_pickle=False)
+    if path.suffix.lower() == ".csv":
+        with open(path, encoding="utf-8") as handle:
+            first = handle.readline()
+        try:
+            [float(field) for field in first.split(",")]
+            header = 0
+        except ValueError:
+            header = 1  # a first line of column names
+        return numpy.loadtxt(path, delimiter=",", skiprows=header, ndmin=2)
+    return read_idx(path)
+
+
+def _count(text):
+    """A non-negative integer for argparse, with a message naming the problem."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more rows, got {value}")
+    return value
 
 
 def _read_image(path, description, preprocessing, invert):
@@ -121,23 +163,18 @@ def _read_image(path, description, preprocessing, invert):
     return pixels.reshape(1, -1) / preprocessing["inputs"]["factor"]
 
 
-def _softmax(logits):
-    """Class probabilities from logits (N, C), stable for large logits."""
-    shifted = numpy.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
-
-
-def _classes(probabilities, class_names):
-    """Predicted class, its name and probability for each row of class probabilities."""
-    classes = probabilities.argmax(axis=1)
-    return [
-        {
-            "class": int(c),
-            "name": class_names[c] if class_names else str(c),
-            "probability": float(probabilities[i, c]),
-        }
-        for i, c in enumerate(classes)
-    ]
+def _classes(probabilities, class_names, every=False):
+    """Predicted class, its name and probability for each row of class probabilities; with
+    ``every``, also each class's probability (``p_<name>``)."""
+    names = class_names or [str(c) for c in range(probabilities.shape[1])]
+    table = []
+    for row in probabilities:
+        best = int(row.argmax())
+        entry = {"class": best, "name": names[best], "probability": float(row[best])}
+        if every:
+            entry.update({f"p_{name}": float(p) for name, p in zip(names, row, strict=True)})
+        table.append(entry)
+    return table
 
 
 def _print(names, table, limit):
@@ -146,6 +183,9 @@ def _print(names, table, limit):
     for name, row in list(zip(names, table, strict=True))[:limit]:
         if "class" in row:
             text = f"class {row['class']} ({row['name']})  p={row['probability']:.3f}"
+            every = [f"{key[2:]} {value:.3f}" for key, value in row.items() if key[:2] == "p_"]
+            if every:
+                text += "  [" + "  ".join(every) + "]"
         else:
             text = "  ".join(f"{key} {value:.4g}" for key, value in row.items())
         print(f"{name:<{width}}  {text}")

@@ -23,8 +23,9 @@ examples:
   mlplab train --dataset linear                 linear regression by gradient descent
   mlplab train --config run.toml                every option can be set in a TOML file
 
-exit codes: 0 done, 1 training diverged (NaN/Inf), 2 bad input (nothing written),
-130 interrupted by Ctrl-C (checkpoint saved; continue with --resume)
+exit codes: 0 done, 1 training failed (diverged to NaN/Inf, or a file could not be written;
+the last checkpoint stays), 2 bad input (nothing written), 130 interrupted by Ctrl-C
+(checkpoint saved; continue with --resume)
 """
 
 
@@ -64,6 +65,12 @@ def run(args):
         train = _announced(experiment.run, folder, settings, progress)
     else:
         folder = _resume_folder(args.resume, command.get("out"))
+        if not (folder / CHECKPOINT).exists():
+            print(
+                f"mlplab train: {folder} has no checkpoint yet (the run stopped in its first "
+                "epoch): it starts over from epoch 1",
+                file=sys.stderr,
+            )
         changes = {**preset_values(given.get("preset", toml.get("preset"))), **toml, **given}
         changes.pop("preset", None)
         train = _announced(experiment.resume, folder, changes, progress)
@@ -74,12 +81,15 @@ def run(args):
             f"{folder} already holds this run; add --resume to continue it, or choose another --out"
         ) from None
     except NonFiniteLossError as error:
-        kept = (
-            f"The last good checkpoint stays in {folder / CHECKPOINT}."
-            if (folder / CHECKPOINT).exists()
-            else "No checkpoint was written: the run diverged in its first epoch."
+        print(f"mlplab train: {error}\n{_kept(folder, 'the run diverged')}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a full disk, a quota, a folder made read-only
+        print(
+            f"mlplab train: error: cannot write {error.filename or 'the run folder'}: "
+            f"{error.strerror}. "
+            f"{_kept(folder, 'nothing could be saved')}",
+            file=sys.stderr,
         )
-        print(f"mlplab train: {error}\n{kept}", file=sys.stderr)
         return 1
     if result.stop_reason == "interrupted":
         print(
@@ -90,6 +100,13 @@ def run(args):
         return 130
     _print_summary(result, progress)
     return 0
+
+
+def _kept(folder, what):
+    """What is left to resume from after a failure: the last checkpoint, or nothing."""
+    if (folder / CHECKPOINT).exists():
+        return f"The last good checkpoint stays in {folder / CHECKPOINT}."
+    return f"No checkpoint was written: {what} in its first epoch."
 
 
 def _settings(given, toml, path):
@@ -152,7 +169,10 @@ def _print_summary(result, progress):
     """Print the test figures (and learned parameters, confusion matrix) after training."""
     test = result.test
     stopped = " (early stopping)" if result.stop_reason == "early-stopping" else ""
-    print(f"Test after {result.epochs} epochs{stopped}: {format_test(test)}")
+    tested = ""
+    if result.restored_epoch is not None and result.restored_epoch != result.epochs:
+        tested = f" with the weights of epoch {result.restored_epoch}, the best"
+    print(f"Test after {result.epochs} epochs{stopped}{tested}: {format_test(test)}")
     if result.learned_parameters is not None:
         true = result.data["true_parameters"]
         print("parameter   learned      true")
