@@ -7,6 +7,7 @@ import pytest
 
 from mlplab import Generator, Tensor
 from mlplab.data import DataLoader, scale_to_unit
+from mlplab.nn import Linear
 
 
 def collect(loader):
@@ -121,9 +122,71 @@ def test_dtypes_of_targets_and_transform():
     images = numpy.full((6, 28, 28), 255, dtype=numpy.uint8)
     targets = numpy.ones((6, 2), dtype=numpy.float64)
     raw = next(iter(DataLoader(images, targets, 4)))
-    assert raw[0].dtype == numpy.uint8 and raw[1].dtype == numpy.float32
+    assert raw[0].dtype == numpy.float32 and raw[1].dtype == numpy.float32
     scaled, _ = next(iter(DataLoader(images, targets, 4, transform=scale_to_unit)))
     assert scaled.dtype == numpy.float32 and float(scaled.numpy().max()) == 1.0
+
+
+def test_integer_images_become_float32_without_rescaling():
+    images = numpy.linspace(0, 255, 6 * 4 * 4).astype(numpy.uint8).reshape(6, 4, 4)
+    batches = collect(DataLoader(images, numpy.arange(6), 4))
+    x = numpy.concatenate([xb for xb, _ in batches])
+    assert x.dtype == numpy.float32 and x.shape == (6, 4, 4)
+    numpy.testing.assert_array_equal(x, images.astype(numpy.float32))
+    assert x.max() == 255.0  # not 1.0: scaling is the transform's job
+
+
+@pytest.mark.parametrize("dtype", [numpy.uint8, numpy.int8, numpy.int16, numpy.int32, numpy.int64])
+def test_integer_arrays_of_two_or_more_axes_become_float32(dtype):
+    x = numpy.full((5, 3), -2 if numpy.dtype(dtype).kind == "i" else 7, dtype=dtype)
+    xb, yb = next(iter(DataLoader(x, x, 5)))
+    assert xb.dtype == numpy.float32 and yb.dtype == numpy.float32  # targets follow the same rule
+    numpy.testing.assert_array_equal(xb.numpy(), x.astype(numpy.float32))
+
+
+@pytest.mark.parametrize("dtype", [numpy.uint8, numpy.int16, numpy.int32, numpy.uint32])
+def test_one_dimensional_integer_labels_become_int64(dtype):
+    labels = numpy.array([0, 3, 1, 2], dtype=dtype)
+    _, yb = next(iter(DataLoader(numpy.zeros((4, 2), numpy.float32), labels, 4)))
+    assert yb.dtype == numpy.int64
+    numpy.testing.assert_array_equal(yb.numpy(), [0, 3, 1, 2])
+
+
+@pytest.mark.parametrize("dtype", [numpy.float16, numpy.float32, numpy.float64])
+def test_floats_of_any_precision_become_float32(dtype):
+    x = numpy.linspace(0, 1, 8, dtype=dtype).reshape(4, 2)
+    xb, yb = next(iter(DataLoader(x, x[:, 0], 4)))
+    assert xb.dtype == numpy.float32 and yb.dtype == numpy.float32
+
+
+def test_bool_arrays_are_kept():
+    mask = numpy.eye(4, dtype=bool)
+    xb, yb = next(iter(DataLoader(mask, mask[:, 0], 4)))
+    assert xb.dtype == bool and yb.dtype == bool
+
+
+def test_a_transforms_integer_output_follows_the_same_rules():
+    images = numpy.full((4, 2, 2), 9, dtype=numpy.uint8)
+    xb, _ = next(iter(DataLoader(images, numpy.arange(4), 4, transform=lambda b: b.astype("i4"))))
+    assert xb.dtype == numpy.float32 and float(xb.numpy().max()) == 9.0
+
+
+def test_raw_image_batches_feed_a_float32_linear_layer():
+    images = numpy.full((4, 2, 3), 255, dtype=numpy.uint8)
+    layer = Linear(6, 2, generator=Generator(0))
+    xb, _ = next(iter(DataLoader(images, numpy.arange(4), 4)))
+    assert layer(xb.reshape(4, 6)).dtype == numpy.float32
+
+
+def test_a_float64_loader_feeds_a_float64_model():
+    images = numpy.full((4, 2, 3), 255, dtype=numpy.uint8)
+    loader = DataLoader(images.reshape(4, 6), numpy.ones((4, 1), numpy.float32), 4, dtype="float64")
+    xb, yb = next(iter(loader))
+    assert xb.dtype == numpy.float64 and yb.dtype == numpy.float64
+    assert float(xb.numpy().max()) == 255.0
+    assert Linear(6, 2, dtype="float64")(xb).dtype == numpy.float64
+    labels = next(iter(DataLoader(images, numpy.arange(4), 4, dtype="float64")))[1]
+    assert labels.dtype == numpy.int64  # labels stay integers whatever the float dtype
 
 
 def test_tensors_are_accepted():
@@ -139,6 +202,10 @@ def test_tensors_are_accepted():
         ({"batch_size": True}, ValueError, "batch_size"),
         ({"batch_size": 2.0}, ValueError, "batch_size"),
         ({"transform": 3}, TypeError, "transform"),
+        ({"dtype": "int32"}, ValueError, "invalid dtype 'int32'; use 'float32' or 'float64'"),
+        ({"dtype": "float16"}, ValueError, "invalid dtype 'float16'"),
+        ({"dtype": "nonsense"}, ValueError, "invalid dtype 'nonsense'"),
+        ({"dtype": None}, ValueError, "invalid dtype None"),
     ],
 )
 def test_invalid_arguments(kwargs, error, message):

@@ -17,7 +17,8 @@ RNG = np.random.default_rng(0)
 
 def check_layer_contract(layer, input_shape, output_shape, parameter_count):
     """Every built-in layer: output shape, parameter count, and a config that rebuilds it."""
-    x = mlplab.tensor(RNG.normal(size=input_shape).astype(np.float32))
+    dtypes = {p.dtype for p in layer.parameters()} or {np.dtype(np.float32)}
+    x = mlplab.tensor(RNG.normal(size=input_shape).astype(dtypes.pop()))
     assert layer(x).shape == output_shape
     assert layer.parameter_count().total == parameter_count
     spec = layer_spec(layer)
@@ -146,6 +147,40 @@ def test_linear_same_seed_same_weights():
 def test_bad_settings_are_named(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+@pytest.mark.parametrize(
+    ("layer_dtype", "input_dtype", "hints"),
+    [
+        ("float32", np.float64, ["x.float()", "astype('float32')", "dtype='float64'"]),
+        ("float64", np.float32, ["x.double()", "astype('float64')", "dtype='float32'"]),
+        ("float32", np.int64, ["x.float()", "astype('float32')"]),
+        ("float32", np.uint8, ["x.float()", "astype('float32')"]),
+    ],
+)
+def test_linear_refuses_an_input_of_another_dtype_as_torch_does(layer_dtype, input_dtype, hints):
+    layer = nn.Linear(3, 2, dtype=layer_dtype)
+    x = np.ones((4, 3), dtype=input_dtype)
+    with pytest.raises(RuntimeError) as caught:
+        layer(mlplab.tensor(x))
+    message = str(caught.value)
+    assert f"input is {np.dtype(input_dtype).name}" in message and layer_dtype in message
+    for hint in hints:
+        assert hint in message
+    if np.dtype(input_dtype).kind != "f":  # no layer of an integer dtype can be built
+        assert "build the layer" not in message
+    with pytest.raises(RuntimeError, match="input is"):
+        layer(x)  # a bare ndarray is checked too
+    with pytest.raises(RuntimeError, match="must have the same dtype"):
+        torch.nn.Linear(3, 2, dtype=getattr(torch, layer_dtype))(torch.tensor(x))
+
+
+def test_linear_keeps_the_dtype_of_matching_inputs():
+    assert nn.Linear(3, 2)(mlplab.randn(4, 3)).dtype == np.float32
+    assert nn.Linear(3, 2, dtype="float64")(mlplab.randn(4, 3, dtype="float64")).dtype == np.float64
+    x = mlplab.randn(4, 3).double()
+    assert nn.Linear(3, 2, dtype="float64")(x).dtype == np.float64
+    assert nn.Linear(3, 2)(x.float()).dtype == np.float32
 
 
 def test_linear_names_a_wrong_input_width():

@@ -24,12 +24,26 @@ def _as_numpy(array, what):
     return array
 
 
-def _batch_tensor(array):
-    """Wrap a batch: floats as float32, integer class labels as int64, others as they are."""
-    if array.dtype.kind == "f" and array.dtype != numpy.float32:
-        array = array.astype(numpy.float32)
-    elif array.dtype.kind in "iu" and array.ndim == 1:
+def _check_float_dtype(dtype):
+    """``dtype`` as float32 or float64, or a ValueError naming it."""
+    try:
+        # numpy.dtype(None) is float64: refuse None rather than pick a precision silently.
+        resolved = None if dtype is None else numpy.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved not in (numpy.float32, numpy.float64):
+        raise ValueError(f"DataLoader: invalid dtype {dtype!r}; use 'float32' or 'float64'")
+    return resolved
+
+
+def _batch_tensor(array, dtype):
+    """Wrap a batch by the dtype rules of :class:`DataLoader` (see its Notes)."""
+    kind = array.dtype.kind
+    if kind in "iu" and array.ndim == 1:
         array = array.astype(numpy.int64, copy=False)
+    elif kind in "fiu":
+        # Converted, never rescaled: pixel values 0-255 stay 0-255, scaling is the transform's job.
+        array = array.astype(dtype, copy=False)
     return from_numpy(numpy.ascontiguousarray(array))
 
 
@@ -51,18 +65,39 @@ class DataLoader:
     generator : mlplab.random.Generator, optional
         Source of the shuffling (default ``mlplab.random.default_generator``).
     transform : callable, optional
-        Applied to each input batch (a NumPy array) before it becomes a Tensor, e.g.
-        :func:`mlplab.data.scale_to_unit` to keep uint8 images compact in memory.
+        Applied to each input batch (a NumPy array) before the dtype rules below, e.g.
+        :func:`mlplab.data.scale_to_unit`, so that uint8 images stay compact in memory and are
+        scaled one batch at a time.
+    dtype : str
+        The dtype of float batches: "float32" (default, that of mlplab's layers) or "float64"
+        (for a model built with ``dtype="float64"``).
 
     Notes
     -----
-    Batches are Tensors without gradient. Float inputs and targets become float32; integer
-    labels of shape (N,) become int64 (what the losses expect); other integer inputs are kept,
-    so scale images (``transform=scale_to_unit``) before feeding a network.
+    Batches are Tensors without gradient. The same rules apply to inputs and targets:
+
+    - float arrays of any precision become ``dtype`` (float32 unless told otherwise);
+    - integer arrays of shape (N,) become int64: class labels, what the losses expect;
+    - integer arrays of two or more axes, e.g. uint8 images (N, 28, 28), become ``dtype`` **with
+      their values unchanged**: pixels 0-255 stay 0-255 (unlike torchvision's ``ToTensor``,
+      nothing is divided by 255), so pass ``transform=scale_to_unit`` to scale them (float32
+      holds integers exactly up to 2**24);
+    - bool arrays are kept as they are.
+
+    One float dtype for every batch matters because :class:`mlplab.nn.Linear` refuses an input
+    whose dtype is not its own, as PyTorch's does: match ``dtype`` to the model's.
     """
 
     def __init__(
-        self, x, y, batch_size=1, shuffle=False, drop_last=False, generator=None, transform=None
+        self,
+        x,
+        y,
+        batch_size=1,
+        shuffle=False,
+        drop_last=False,
+        generator=None,
+        transform=None,
+        dtype="float32",
     ):
         self.x = _as_numpy(x, "x")
         self.y = _as_numpy(y, "y")
@@ -79,6 +114,7 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.generator = generator
         self.transform = transform
+        self.dtype = _check_float_dtype(dtype)
 
     def __len__(self):
         """Number of batches per epoch."""
@@ -111,4 +147,4 @@ class DataLoader:
                 x, y = self.x[index], self.y[index]
             if self.transform is not None:
                 x = self.transform(x)
-            yield _batch_tensor(numpy.asarray(x)), _batch_tensor(y)
+            yield _batch_tensor(numpy.asarray(x), self.dtype), _batch_tensor(y, self.dtype)

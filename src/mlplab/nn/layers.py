@@ -6,6 +6,8 @@ state in ``reset_parameters(generator)``, and only computes in ``forward``.
 
 import math
 
+import numpy
+
 from mlplab import functional as F
 from mlplab.nn import init
 from mlplab.nn.module import (
@@ -23,6 +25,18 @@ def _check_size(name, value):
     """Raise ValueError unless ``value`` is a positive int."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"Invalid {name}: {value!r}; use a positive integer")
+
+
+def _dtype_mismatch(input_dtype, layer_dtype):
+    """The message for an input whose dtype is not the layer's: what to convert, and how."""
+    method = "float" if layer_dtype == numpy.float32 else "double"
+    fixes = f"convert the input (x.{method}() or x.astype('{layer_dtype.name}'))"
+    if input_dtype in (numpy.float32, numpy.float64):
+        fixes += f" or build the layer with dtype='{input_dtype.name}'"
+    return (
+        f"Linear: the input is {input_dtype.name} but the layer's weights are "
+        f"{layer_dtype.name}; {fixes}"
+    )
 
 
 def check_probability(p):
@@ -50,6 +64,10 @@ class Linear(Module):
     Shapes: input (..., in_features) -> output (..., out_features). ``weight`` is
     (out_features, in_features) and ``bias`` (out_features,), initialised as PyTorch does:
     U(-1/sqrt(in_features), 1/sqrt(in_features)) for both.
+
+    The input must have the layer's dtype: a float64 (or integer) input to a float32 layer raises
+    a RuntimeError, as PyTorch's "mat1 and mat2 must have the same dtype" does, instead of being
+    silently promoted to float64.
     """
 
     def __init__(self, in_features, out_features, bias=True, dtype="float32", generator=None):
@@ -72,7 +90,11 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, input):
-        """input @ weight.T + bias."""
+        """input @ weight.T + bias; the input must have the layer's dtype, as in PyTorch."""
+        # NumPy would promote float64 @ float32 (or int @ float32) to float64, and the rest of the
+        # network would silently run in another precision; PyTorch refuses, and so do we.
+        if getattr(input, "dtype", self.dtype) != self.dtype:
+            raise RuntimeError(_dtype_mismatch(input.dtype, self.dtype))
         return F.linear(input, self.weight, self.bias)
 
     def get_config(self):
