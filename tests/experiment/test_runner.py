@@ -80,7 +80,8 @@ def test_regression_reports_mse_mae_and_r2_in_the_targets_units(tmp_path):
     assert result.test["loss"] != pytest.approx(result.test["mse"], rel=0.5)
     record = result.history.records[-1]
     assert {"train_loss", "train_mse", "train_mae", "train_r2", "val_mse", "val_r2"} <= set(record)
-    assert (tmp_path / "run" / "mse.png").is_file() and (tmp_path / "run" / "loss.png").is_file()
+    for plot in ("mse.png", "loss.png", "r2.png", "predictions.png"):
+        assert (tmp_path / "run" / plot).read_bytes()[:4] == b"\x89PNG", plot
 
 
 def _predictions(result):

@@ -57,7 +57,8 @@ def run(args):
         _per_class(matrix, class_names)
         from mlplab.train import plots
 
-        plots.plot_confusion_matrix(matrix, png, class_names, f"{report['dataset']} test set")
+        title = f"{report['dataset']} test set"
+        plots.plot_confusion_matrix(matrix, png, class_names, title, normalize="both")
         print(f"Confusion matrix drawn in {png}")
     for name, scores in report.get("per_target", {}).items():
         print(

@@ -404,17 +404,27 @@ def _write_results(result, parts, folder):
     from mlplab.train import plots  # matplotlib loads only when a run has finished
 
     mlplab.save(parts.model, folder / MODEL, metadata=run_folder.read_run_config(folder))
-    records = result.history.records
-    if parts.data.task.targets == "classes":
-        plots.plot_curves(records, "loss", folder / "loss.png")
-        plots.plot_curves(records, "accuracy", folder / "accuracy.png")
+    records, data, name = result.history.records, parts.data, result.settings.dataset
+    if data.task.targets == "classes":
+        plots.plot_curves(records, "loss", folder / "loss.png", title=name)
+        plots.plot_curves(records, "accuracy", folder / "accuracy.png", title=name)
         plots.plot_confusion_matrix(
             numpy.asarray(result.confusion_matrix),
             folder / "confusion_matrix.png",
             result.data["class_names"],
+            f"{name} test set",
+            normalize="both",
         )
     else:
-        plots.plot_curves(records, "loss", folder / "loss.png", "loss (on standardised targets)")
-        plots.plot_curves(records, "mse", folder / "mse.png", "MSE (in the targets' units)")
-        plots.plot_curves(records, "r2", folder / "r2.png", "R²")
+        curves = {"loss": "loss (on standardised targets)", "mse": "MSE (in the targets' units)",
+                  "r2": "R²"}  # fmt: skip
+        for metric, label in curves.items():
+            plots.plot_curves(records, metric, folder / f"{metric}.png", label, title=name)
+        plots.plot_predictions(
+            data.task.decode(data.y_test),
+            data.task.decode(predict(parts.model, data.x_test)),
+            folder / "predictions.png",
+            target_names(result.data),
+            title=f"{name} test set",
+        )
     run_folder.write_json(folder / RESULTS, result.to_dict())
