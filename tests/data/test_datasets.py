@@ -130,12 +130,13 @@ def test_options_pass_through():
     assert len(data.x_train) == len(data.x_test) == 50
 
 
-def test_mnist_test_split_by_name(shared_mnist):
-    data = load_dataset("mnist", data_dir=shared_mnist, download=False, splits=("test",))
+def test_mnist_test_split_by_name(mnist_files):
+    data = load_dataset("mnist", data_dir=mnist_files, download=False, splits=("test",))
     assert data.x_test.shape == (10000, 28, 28)
     assert "seed" not in data.meta
 
 
+@pytest.mark.debian_data("dataset-fashion-mnist")
 def test_fashion_mnist_by_name():
     data = load_dataset("fashion-mnist", download=False)
     assert len(data.x_train) == 60000 and len(data.x_test) == 10000

@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import time
 
 import pytest
 
@@ -150,3 +151,101 @@ def test_redirect_within_allowed_urls_is_followed(server, tmp_path):
 def test_no_mirrors_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="at least one URL"):
         download_file([], tmp_path / "x", MD5)
+
+
+# ------------------------------------------------ endless and oversized responses
+def test_endless_response_stops_at_the_known_size_then_next_mirror(server, tmp_path):
+    server.routes["/endless"] = ("endless", None)  # no Content-Length: the body never ends
+    server.routes["/good"] = PAYLOAD
+    target = tmp_path / "file.gz"
+    start = time.monotonic()
+    download_file(
+        [server.url("endless"), server.url("good")],
+        target,
+        MD5,
+        size=len(PAYLOAD),
+        allow_local_http=True,
+        progress=False,
+        timeout=5,
+    )
+    assert time.monotonic() - start < server.ENDLESS_LIMIT[1]
+    assert target.read_bytes() == PAYLOAD
+    assert leftovers(tmp_path) == ["file.gz"]
+    # The client hung up long before the server's own limit (what it sent beyond the size sat
+    # in the sockets' buffers).
+    assert server.sent["/endless"] < server.ENDLESS_LIMIT[0]
+
+
+def test_endless_response_of_unknown_size_stops_at_max_size(server, tmp_path):
+    server.routes["/endless"] = ("endless", None)
+    folder = tmp_path / "cache"
+    start = time.monotonic()
+    with pytest.raises(DownloadError) as caught:
+        download_file(
+            [server.url("endless")],
+            folder / "file.gz",
+            MD5,
+            max_size=1 << 20,
+            allow_local_http=True,
+            progress=False,
+            timeout=5,
+        )
+    assert time.monotonic() - start < server.ENDLESS_LIMIT[1]
+    (url, reason), *_ = caught.value.failures
+    assert url == server.url("endless")
+    assert "longer than max_size=1048576 bytes; stopped reading after 1048577" in reason
+    assert "pass a larger max_size" in reason
+    assert leftovers(folder) == []
+    assert server.sent["/endless"] < server.ENDLESS_LIMIT[0]
+
+
+def test_all_mirrors_endless_or_wrong_list_each_failure(server, tmp_path):
+    server.routes["/endless"] = ("endless", None)
+    server.routes["/short"] = PAYLOAD[:-1]
+    server.routes["/huge"] = ("endless", 10**12)  # announces a terabyte
+    urls = [server.url(path) for path in ("endless", "short", "huge")]
+    with pytest.raises(DownloadError) as caught:
+        download_file(
+            urls, tmp_path / "f", MD5, size=len(PAYLOAD), allow_local_http=True, progress=False
+        )
+    message = str(caught.value)
+    size = len(PAYLOAD)
+    assert f"{urls[0]}: IntegrityError: the response is longer than the expected {size}" in message
+    assert f"{urls[1]}: IntegrityError: the server announces {size - 1} bytes, not the " in message
+    assert f"{urls[2]}: IntegrityError: the server announces {10**12} bytes, not the " in message
+    assert [url for url, _ in caught.value.failures] == urls
+    assert leftovers(tmp_path) == []
+
+
+def test_announced_length_over_max_size_is_refused_before_the_body(server, tmp_path):
+    server.routes["/huge"] = ("endless", 10**12)
+    with pytest.raises(DownloadError, match="announces 1000000000000 bytes, more than max_size="):
+        download_file(
+            [server.url("huge")], tmp_path / "f", None, allow_local_http=True, progress=False
+        )
+    assert leftovers(tmp_path) == []
+
+
+def test_response_of_exactly_the_known_size_is_accepted(server, tmp_path):
+    server.routes["/good"] = PAYLOAD
+    target = download_file(
+        [server.url("good")],
+        tmp_path / "b",
+        MD5,
+        size=len(PAYLOAD),
+        max_size=10,
+        allow_local_http=True,
+        progress=False,
+    )
+    assert target.read_bytes() == PAYLOAD  # a known size overrides max_size
+
+
+@pytest.mark.parametrize("name", ["size", "max_size"])
+@pytest.mark.parametrize("value", [0, -5, 1.5, True, "100"])
+def test_invalid_sizes_are_refused_before_any_request(server, tmp_path, name, value):
+    server.routes["/good"] = PAYLOAD
+    with pytest.raises(ValueError, match=f"Invalid {name}: {value!r}"):
+        download_file(
+            [server.url("good")], tmp_path / "x", MD5, allow_local_http=True, **{name: value}
+        )
+    assert server.hits == {}

@@ -2,10 +2,13 @@
 
 Each mirror is tried in turn. The bytes stream into a temporary file beside the destination while
 their md5 is computed; only a complete file with the expected checksum is renamed into place
-(:func:`mlplab.utils.atomic.atomic_write`). A checksum mismatch, a dropped connection or an HTTP
-error deletes the temporary file and moves on to the next mirror -- torchvision stops at a
-mismatch, we do not. When every mirror fails, one :class:`~mlplab.data.errors.DownloadError`
-lists each URL with its failure.
+(:func:`mlplab.utils.atomic.atomic_write`). Reading stops one byte past the file's known size, or
+past a cap (:data:`MAX_DOWNLOAD_SIZE`, 1 GiB, by default) when the size is not known, so an
+endless or oversized response is cut off instead of read forever; a response announcing another
+length is refused before its body is read. A checksum or size mismatch, a dropped
+connection or an HTTP error deletes the temporary file and moves on to the next mirror --
+torchvision stops at a mismatch, we do not. When every mirror fails, one
+:class:`~mlplab.data.errors.DownloadError` lists each URL with its failure.
 
 Plain http is refused, redirects to http included: a checksum protects against corruption, https
 against someone choosing what we download. Tests serve files from 127.0.0.1 and say so with
@@ -18,6 +21,10 @@ from pathlib import Path
 
 from mlplab.data.errors import DownloadError, IntegrityError
 from mlplab.utils.atomic import atomic_write
+
+MAX_DOWNLOAD_SIZE = 1 << 30
+"""The most bytes read from a response for a file of unknown size, unless ``max_size`` says
+otherwise: 1 GiB."""
 
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _CHUNK = 1 << 16
@@ -63,24 +70,38 @@ def _progress_bar(total, name, enabled):
     )
 
 
-def _fetch_one(url, destination, md5, *, allow_local_http, progress, timeout):
-    """Download ``url`` to ``destination`` if its md5 matches; else raise, leaving nothing."""
+def _fetch_one(url, destination, md5, limit, *, exact, allow_local_http, progress, timeout):
+    """Download ``url`` to ``destination`` if its md5 matches; else raise, leaving nothing.
+
+    At most ``limit`` bytes are accepted: the file's size when ``exact``, else a cap.
+    """
     import urllib.request
 
     request = urllib.request.Request(url, headers={"User-Agent": "mlplab"})
     with _opener(allow_local_http).open(request, timeout=timeout) as response:
         length = response.headers.get("Content-Length")
-        total = int(length) if length and length.isdigit() else None
+        announced = int(length) if length and length.isdigit() else None
+        bound = f"the expected {limit} bytes" if exact else f"max_size={limit} bytes"
+        if announced is not None and (announced > limit or (exact and announced != limit)):
+            relation = "not" if exact else "more than"
+            raise IntegrityError(f"the server announces {announced} bytes, {relation} {bound}")
+        total = announced if announced is not None else limit if exact else None
         digest = hashlib.md5(usedforsecurity=False)
         received = 0
         with (
             atomic_write(destination) as handle,
             _progress_bar(total, destination.name, progress) as bar,
         ):
-            while chunk := response.read(_CHUNK):
+            # One byte past the limit tells a longer response from one of exactly that size.
+            while chunk := response.read(min(_CHUNK, limit + 1 - received)):
+                received += len(chunk)
+                if received > limit:
+                    raise IntegrityError(
+                        f"the response is longer than {bound}; stopped reading after {received}"
+                        + ("" if exact else " (pass a larger max_size if the file is that large)")
+                    )
                 handle.write(chunk)
                 digest.update(chunk)
-                received += len(chunk)
                 bar.update(len(chunk))
             if total is not None and received != total:
                 raise ConnectionError(
@@ -91,6 +112,12 @@ def _fetch_one(url, destination, md5, *, allow_local_http, progress, timeout):
                 raise IntegrityError(
                     f"checksum mismatch for {url}: expected md5 {md5}, got {actual}"
                 )
+
+
+def _check_size(name, value):
+    """Raise ValueError unless ``value`` is a positive number of bytes."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"Invalid {name}: {value!r}; use a positive number of bytes")
 
 
 def _describe(error):
@@ -108,7 +135,16 @@ def _describe(error):
 
 
 def download_file(
-    urls, destination, md5, *, allow_local_http=False, progress=True, timeout=30.0, hint=""
+    urls,
+    destination,
+    md5,
+    *,
+    size=None,
+    max_size=MAX_DOWNLOAD_SIZE,
+    allow_local_http=False,
+    progress=True,
+    timeout=30.0,
+    hint="",
 ):
     """Download the first of ``urls`` that delivers the expected bytes to ``destination``.
 
@@ -120,6 +156,12 @@ def download_file(
         Final path; its folder is created. Nothing appears there unless the file is verified.
     md5 : str or None
         Expected md5 of the downloaded bytes (None skips the check: use only for tests).
+    size : int, optional
+        The file's size in bytes, when known: a response of any other length fails, and reading
+        stops one byte past it.
+    max_size : int
+        When ``size`` is not known, the most bytes accepted (default :data:`MAX_DOWNLOAD_SIZE`,
+        1 GiB): reading stops one byte past it.
     allow_local_http : bool
         Accept plain http to 127.0.0.1/localhost (for tests against a local server).
     progress : bool
@@ -139,11 +181,15 @@ def download_file(
     DownloadError
         Every mirror failed; the message lists each URL and its failure.
     ValueError
-        A URL is not https (checked for all mirrors before anything is downloaded).
+        A URL is not https (checked for all mirrors before anything is downloaded), or ``size``
+        or ``max_size`` is not a positive integer.
     """
     urls = [check_url(url, allow_local_http) for url in urls]
     if not urls:
         raise ValueError("download needs at least one URL")
+    if size is not None:
+        _check_size("size", size)
+    _check_size("max_size", max_size)
     from http.client import HTTPException
 
     destination = Path(destination)
@@ -155,6 +201,8 @@ def download_file(
                 url,
                 destination,
                 md5,
+                size if size is not None else max_size,
+                exact=size is not None,
                 allow_local_http=allow_local_http,
                 progress=progress,
                 timeout=timeout,

@@ -6,11 +6,11 @@ Besides these, reading a file that does not exist or cannot be opened raises the
 
 
 class IDXError(ValueError):
-    """A file is not valid IDX: bad header, unknown type code, truncated or with trailing bytes."""
+    """A file is not valid IDX (bad header, wrong size, a shape numpy refuses) or over max_size."""
 
 
 class IntegrityError(ValueError):
-    """A data file's checksum (or its pairing with another file) does not match what it should."""
+    """A data file's checksum or size, or its pairing with another file, is not what it must be."""
 
 
 class DownloadError(OSError):
