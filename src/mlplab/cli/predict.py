@@ -2,7 +2,7 @@
 
 import argparse
 import csv
-import io
+import itertools
 import math
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from mlplab.cli.config import UsageError
 from mlplab.data import IDXError, read_idx
 from mlplab.experiment.data import target_names
 from mlplab.experiment.saved import InputError, SavedRun
-from mlplab.utils import atomic_write_bytes
+from mlplab.utils import atomic_write
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
@@ -66,26 +66,30 @@ def run(args):
         raise UsageError(f"--output: folder {Path(args.output).parent} does not exist")
     if args.proba and saved.task.targets != "classes":
         raise UsageError("--proba: class probabilities exist for classification runs only")
-    names, samples = [], []
-    for path in args.inputs:
-        rows = _read_inputs(Path(path), saved, args.invert)
-        names += [path] if len(rows) == 1 else [f"{path}[{i}]" for i in range(len(rows))]
-        samples.append(rows)
-    inputs = numpy.concatenate(samples)
+    sources = [(path, _read_inputs(Path(path), saved, args.invert)) for path in args.inputs]
+    inputs = sources[0][1] if len(sources) == 1 else numpy.concatenate([x for _, x in sources])
     try:
         if saved.task.targets == "classes":
             array = saved.predict_proba(inputs)
-            table = _classes(array, description["class_names"], args.proba)
+            rows = _classes(array, description["class_names"], args.proba)
         else:
             array = saved.predict(inputs)
-            targets = target_names(description)
-            table = [dict(zip(targets, map(float, row), strict=True)) for row in array]
+            rows = _values(array, target_names(description))
     except InputError as error:
         raise UsageError(f"{', '.join(args.inputs)}: {error}") from None
-    _print(names, table, args.limit)
+    _print(_names(sources), rows, len(array), args.limit)
     if args.output:
-        _write(Path(args.output), names, table, array)
+        _write(Path(args.output), _names(sources), rows, array)
     return 0
+
+
+def _names(sources):
+    """The name of every sample: the file, and ``[i]`` for files holding several."""
+    for path, samples in sources:
+        if len(samples) == 1:
+            yield path
+        else:
+            yield from (f"{path}[{i}]" for i in range(len(samples)))
 
 
 def _read_inputs(path, saved, invert):
@@ -164,23 +168,36 @@ def _read_image(path, description, preprocessing, invert):
 
 
 def _classes(probabilities, class_names, every=False):
-    """Predicted class, its name and probability for each row of class probabilities; with
-    ``every``, also each class's probability (``p_<name>``)."""
+    """Rows of predicted class, its name and probability (and, with ``every``, each class's
+    probability ``p_<name>``), one per row of ``probabilities``, made as they are read."""
     names = class_names or [str(c) for c in range(probabilities.shape[1])]
-    table = []
-    for row in probabilities:
-        best = int(row.argmax())
-        entry = {"class": best, "name": names[best], "probability": float(row[best])}
-        if every:
-            entry.update({f"p_{name}": float(p) for name, p in zip(names, row, strict=True)})
-        table.append(entry)
-    return table
+
+    def rows():
+        for row in probabilities:
+            best = int(row.argmax())
+            entry = {"class": best, "name": names[best], "probability": float(row[best])}
+            if every:
+                entry.update({f"p_{name}": float(p) for name, p in zip(names, row, strict=True)})
+            yield entry
+
+    return rows
 
 
-def _print(names, table, limit):
-    """Print up to ``limit`` rows of predictions."""
-    width = min(max(len(name) for name in names), 60)
-    for name, row in list(zip(names, table, strict=True))[:limit]:
+def _values(values, names):
+    """Rows of each target's predicted value, one per row of ``values``, made as they are read."""
+
+    def rows():
+        for row in values:
+            yield dict(zip(names, map(float, row), strict=True))
+
+    return rows
+
+
+def _print(names, rows, count, limit):
+    """Print the first ``limit`` of ``count`` rows of predictions."""
+    shown = list(itertools.islice(zip(names, rows(), strict=False), limit))
+    width = min(max((len(name) for name, _ in shown), default=0), 60)
+    for name, row in shown:
         if "class" in row:
             text = f"class {row['class']} ({row['name']})  p={row['probability']:.3f}"
             every = [f"{key[2:]} {value:.3f}" for key, value in row.items() if key[:2] == "p_"]
@@ -189,23 +206,24 @@ def _print(names, table, limit):
         else:
             text = "  ".join(f"{key} {value:.4g}" for key, value in row.items())
         print(f"{name:<{width}}  {text}")
-    if len(table) > limit:
-        print(f"... {len(table) - limit} more (use --limit or --output)")
+    if count > limit:
+        print(f"... {count - limit} more (use --limit or --output)")
 
 
-def _write(path, names, table, outputs):
-    """Write the predictions as CSV (one row per input) or .npy, atomically.
+def _write(path, names, rows, outputs):
+    """Write the predictions as CSV (one row per input, streamed) or .npy, atomically.
 
     The .npy holds class probabilities (N, C), or values in the data's units (N, T).
     """
     if path.suffix == ".npy":
-        buffer = io.BytesIO()
-        numpy.save(buffer, outputs, allow_pickle=False)
-        atomic_write_bytes(path, buffer.getvalue())
-        return
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=["input", *table[0]], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({"input": name, **row} for name, row in zip(names, table, strict=True))
-    atomic_write_bytes(path, text.getvalue().encode())
+        with atomic_write(path) as handle:
+            numpy.save(handle, outputs, allow_pickle=False)
+    else:
+        with atomic_write(path, "w") as handle:
+            writer = None
+            for name, row in zip(names, rows(), strict=True):
+                if writer is None:
+                    writer = csv.DictWriter(handle, ["input", *row], lineterminator="\n")
+                    writer.writeheader()
+                writer.writerow({"input": name, **row})
     print(f"Predictions written to {path}")

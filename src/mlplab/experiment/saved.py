@@ -105,6 +105,11 @@ class SavedRun:
         the training inputs had -- such as images already scaled to [0, 1] for a model that
         scales 0-255 pixels itself, which would otherwise be scaled twice.
         """
+        raw = self._checked(raw)
+        return scale_inputs(raw, self._needs_config()["preprocessing"]["inputs"])
+
+    def _checked(self, raw):
+        """``raw`` as an array, checked against the training inputs (InputError if unlike)."""
         raw = numpy.asarray(raw)
         features = self.description["num_features"]
         if raw.dtype.kind not in "biuf" or raw.ndim == 0 or raw[0].size != features:
@@ -115,11 +120,21 @@ class SavedRun:
         rule = self._needs_config()["preprocessing"]["inputs"]
         if rule["kind"] == "scale" and raw.size:
             _check_range(raw, 1.0 / rule["factor"])
-        return scale_inputs(raw, rule)
+        return raw
 
     def outputs(self, raw):
-        """The network's outputs for raw samples: logits (N, C) or standardised values (N, T)."""
-        return predict(self.model, self.inputs(raw))
+        """The network's outputs for raw samples: logits (N, C) or standardised values (N, T).
+
+        Samples are scaled and run in batches, so memory holds the raw samples and the outputs,
+        not a scaled float copy of every sample.
+        """
+        raw = self._checked(raw)
+        rule = self._needs_config()["preprocessing"]["inputs"]
+        parts = [
+            predict(self.model, scale_inputs(raw[start : start + TEST_BATCH], rule))
+            for start in range(0, len(raw), TEST_BATCH)
+        ]
+        return numpy.concatenate(parts) if parts else predict(self.model, self.inputs(raw))
 
     def predict(self, raw):
         """Predictions for raw samples: classes (N,), or values in the targets' units (N, T)."""
@@ -129,9 +144,13 @@ class SavedRun:
         """Class probabilities (N, C) for raw samples (classification runs only)."""
         if self.task.targets != "classes":
             raise InputError("class probabilities exist for classification runs only")
-        logits = self.outputs(raw).astype(numpy.float64)
-        shifted = numpy.exp(logits - logits.max(axis=1, keepdims=True))  # stable for any logits
-        return shifted / shifted.sum(axis=1, keepdims=True)
+        # In place, in float64: one (N, C) array however many samples. Shifting by the row's
+        # largest logit keeps exp finite for any logits.
+        probabilities = self.outputs(raw).astype(numpy.float64)
+        probabilities -= probabilities.max(axis=1, keepdims=True)
+        numpy.exp(probabilities, out=probabilities)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        return probabilities
 
     def evaluate(self, dataset=None, data_dir=None, download=True):
         """Measure the model on the test part of its data set, or of ``dataset`` (same shape).
