@@ -389,3 +389,27 @@ def test_early_stopping_says_which_epoch_the_test_figures_are_of(tmp_path, capsy
 def test_a_data_dir_that_does_not_exist_is_refused(tmp_path, capsys):
     line = _assert_refused(["train", "--data-dir", str(tmp_path / "nowhere")], capsys)
     assert "--data-dir: folder" in line and "does not exist" in line
+
+
+def test_two_runs_started_at_once_into_one_folder_leave_one_consistent_run(tmp_path):
+    out = str(tmp_path / "run")
+    commands = [
+        [sys.executable, "-m", "mlplab", "train", *QUICK, "--epochs", "8", "--lr", lr, "--out", out]
+        for lr in ("0.001", "0.002")
+    ]
+    processes = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for c in commands]  # fmt: skip
+    finished = [(p.wait(timeout=300), p.stderr.read()) for p in processes]
+    for process in processes:
+        process.stdout.close()
+        process.stderr.close()
+    codes = sorted(code for code, _ in finished)
+    assert codes == [0, 2], finished
+    refused = next(err for code, err in finished if code == 2)
+    assert "in use by another run" in refused or "already holds a different run" in refused
+    saved_lr = json.loads((tmp_path / "run" / "config.json").read_text())["settings"]["lr"]
+    winner = next(c for c, (code, _) in zip(commands, finished, strict=True) if code == 0)
+    assert saved_lr == float(winner[winner.index("--lr") + 1])
+    model = mlplab.load(tmp_path / "run" / "model.safetensors")
+    assert model.get_config()["sizes"] == [64, 256, 10]
+    assert results(tmp_path / "run")["epochs"] == 8
