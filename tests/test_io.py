@@ -4,6 +4,11 @@ fuzzing of the loader (only ModelFileError may come out)."""
 import json
 import os
 import pickle
+import re
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +21,9 @@ from hypothesis import strategies as st
 import mlplab
 from mlplab import io, nn
 from mlplab.io import ModelFileError
+from mlplab.nn.module import deferred_init
+from mlplab.utils.files import NotARegularFileError
+from mlplab.utils.tensorfile import tensor_digest
 
 
 @pytest.fixture
@@ -45,7 +53,7 @@ def _rewrite(path, tensors=None, change_meta=None, fix_checksum=True):
     if change_meta:
         change_meta(meta)
     if fix_checksum:
-        meta["sha256"] = io._checksum(tensors)
+        meta["sha256"] = tensor_digest(tensors)
     path.write_bytes(safetensors.numpy.save(tensors, metadata=meta))
 
 
@@ -383,3 +391,214 @@ def test_a_header_length_that_looks_like_a_pickle_marker_still_loads(tmp_path):
             break
     assert path.read_bytes()[:2] == b"\x80\x02"
     _assert_same_model(model, mlplab.load(path))
+
+
+# ----------------------------------------------------------------------------- what a file may ask
+def _crafted(path, spec, extra_tensors=0):
+    """A file whose tensors are those of a 3-4-2 MLP (plus tiny extras) and whose description
+    is ``spec``, with a correct checksum: only the description is hostile."""
+    tensors = {name: p.data for name, p in nn.MLP("3-4-2").named_parameters()}
+    tensors.update({f"pad.{i}": np.zeros(1, dtype=np.float32) for i in range(extra_tensors)})
+    meta = {"format": "mlplab", "format_version": "1", "model": json.dumps(spec)}
+    meta.update(metadata="{}", sha256=tensor_digest(tensors))
+    path.write_bytes(safetensors.numpy.save(tensors, metadata=meta))
+    return path
+
+
+_DEEP = {"class": "MLP", "config": {**nn.MLP("3-4-2").get_config(), "sizes": [1] * 10**6}}
+
+_MEASURE = """
+import json, sys, time, tracemalloc
+import mlplab
+
+def attempt():
+    try:
+        mlplab.load(sys.argv[1])
+        return "loaded"
+    except mlplab.ModelFileError as error:
+        return str(error)
+
+start = time.perf_counter()
+message = attempt()
+seconds = time.perf_counter() - start
+tracemalloc.start()  # a second time, traced (tracing slows it down)
+attempt()
+print(json.dumps([seconds, tracemalloc.get_traced_memory()[1], message]))
+"""
+
+
+def _measure_load(path):
+    """(seconds, peak memory allocated in bytes, message) of mlplab.load in a fresh process.
+
+    Memory is traced with tracemalloc (NumPy reports its buffers to it too): a child's
+    ``ru_maxrss`` starts at its parent's, which would hide the load behind pytest's own size.
+    """
+    result = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+    )
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("spec", "extra", "message"),
+    [
+        (_DEEP, 0, r"description has 3,000,\d+ characters, more than the 40,960 a file of 4"),
+        # Enough tensors to pass the size check: the build itself stops at the layer limit.
+        (_DEEP, 1500, r"more layers than a file of 1504 tensors may describe \(6,080\)"),
+        (_DEEP, 3000, r"more layers than a file of 3004 tensors may describe \(10,000\)"),
+        (
+            {"class": "MLP", "config": {**nn.MLP("3-4-2").get_config(), "sizes": [10**6] * 2}},
+            0,
+            r"has shape \(4, 3\), the architecture needs \(1000000, 1000000\)",
+        ),
+    ],
+    ids=["million-layers", "million-layers-padded", "million-layers-padded-more", "huge-linear"],
+)
+def test_a_description_the_tensors_cannot_fill_is_refused_fast_small_and_short(
+    tmp_path, spec, extra, message
+):
+    """Before: a 3 MB file asking for 10^6 layers took 43 s and 2.3 GB to be refused with a
+    93-million-character message."""
+    path = _crafted(tmp_path / "hostile.safetensors", spec, extra)
+    seconds, grown, text = _measure_load(path)
+    assert re.search(message, text), text
+    assert seconds < 2.0, seconds
+    assert grown < 50 * 2**20, grown
+    assert len(text) < 600 and text.count("\n") <= 11
+
+
+def test_the_layer_limit_admits_real_models_and_its_error_is_a_model_file_error(tmp_path):
+    deep = nn.MLP([4] * 200, dropout=0.1, bias=False)  # 199 tensors, 596 layers
+    mlplab.save(deep, tmp_path / "deep.safetensors")
+    _assert_same_model(deep, mlplab.load(tmp_path / "deep.safetensors"))
+    activations = nn.Sequential(*[nn.Tanh() for _ in range(io.FREE_LAYERS - 1)])
+    mlplab.save(activations, tmp_path / "tanh.safetensors")
+    assert len(mlplab.load(tmp_path / "tanh.safetensors")) == io.FREE_LAYERS - 1
+    too_many = nn.Sequential(*[nn.Tanh() for _ in range(io.FREE_LAYERS)])
+    mlplab.save(too_many, tmp_path / "more.safetensors")
+    with pytest.raises(ModelFileError, match=r"more layers than a file of 0 tensors may describe"):
+        mlplab.load(tmp_path / "more.safetensors")
+
+
+def test_a_long_list_of_problems_is_cut_at_ten(saved):
+    _, path = saved
+    tensors = safetensors.numpy.load(path.read_bytes())
+    tensors.update({f"extra.{i}": np.zeros(1, dtype=np.float32) for i in range(40)})
+    _rewrite(path, tensors)
+    with pytest.raises(ModelFileError) as error:
+        mlplab.load(path)
+    lines = str(error.value).split("\n")
+    assert len(lines) == 12 and lines[-1] == "  ... and 30 more"
+
+
+def test_an_invalid_description_gives_a_short_message(saved):
+    _, path = saved
+    spec = {"class": "MLP", "config": {**_MLP_CONFIG, "sizes": [0] * 10_000}}
+    _rewrite(path, change_meta=lambda meta: meta.update(model=json.dumps(spec)))
+    with pytest.raises(ModelFileError, match="architecture description is invalid") as error:
+        mlplab.load(path)
+    assert len(str(error.value)) < 400
+
+
+# ----------------------------------------------------------------------------- what a path may be
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+@pytest.mark.parametrize("reader", [mlplab.load, io.read_info], ids=["load", "read_info"])
+def test_a_fifo_is_refused_at_once(tmp_path, reader):
+    fifo = tmp_path / "model.safetensors"
+    os.mkfifo(fifo)
+    start = time.perf_counter()
+    with pytest.raises(NotARegularFileError, match=r"model\.safetensors is a FIFO"):
+        reader(fifo)  # no writer: an ordinary open would wait for one forever
+    assert time.perf_counter() - start < 1.0
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_an_endless_device_is_refused_without_reading():
+    with pytest.raises(NotARegularFileError, match="/dev/zero is a character device") as error:
+        mlplab.load("/dev/zero")
+    assert isinstance(error.value, OSError)
+
+
+def test_a_folder_is_refused(tmp_path):
+    with pytest.raises(NotARegularFileError, match="is a folder"):
+        mlplab.load(tmp_path)
+
+
+# ----------------------------------------------------------------------------- format versions
+@pytest.mark.parametrize(
+    "version",
+    ["1.5", "١", "²", "", "0", "-1", " 1", "99999999999999999999", "9" * 5000, None],
+    ids=["decimal", "arabic-indic", "superscript", "empty", "zero", "negative", "space", "huge",
+         "5000-digits", "missing"],
+)  # fmt: skip
+def test_a_format_version_that_is_not_a_plain_whole_number_is_refused(saved, version):
+    _, path = saved
+
+    def change(meta):
+        if version is None:
+            del meta["format_version"]
+        else:
+            meta["format_version"] = version
+
+    _rewrite(path, change_meta=change)
+    for reader in (mlplab.load, io.read_info):
+        with pytest.raises(ModelFileError, match="invalid format_version") as error:
+            reader(path)
+        assert len(str(error.value)) < 300
+
+
+def test_a_format_version_that_is_not_a_string_is_refused(saved):
+    _, path = saved
+    data = path.read_bytes()
+    size = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + size])
+    header["__metadata__"]["format_version"] = None
+    encoded = json.dumps(header).encode()
+    path.write_bytes(len(encoded).to_bytes(8, "little") + encoded + data[8 + size :])
+    with pytest.raises(ModelFileError, match="not an object of strings"):
+        mlplab.load(path)
+
+
+@FUZZ
+@given(version=st.text(max_size=12))
+def test_any_format_version_loads_or_gives_a_model_file_error(tmp_path, valid_bytes, version):
+    path = tmp_path / "v.safetensors"
+    path.write_bytes(valid_bytes)
+    _rewrite(path, change_meta=lambda meta: meta.update(format_version=version))
+    if version == "1":
+        assert isinstance(mlplab.load(path), nn.MLP)
+    else:
+        with pytest.raises(ModelFileError):
+            mlplab.load(path)
+
+
+@pytest.fixture(scope="module")
+def larger_bytes(tmp_path_factory):
+    path = tmp_path_factory.mktemp("larger") / "m.safetensors"
+    mlplab.save(nn.MLP("20-64-64-10", dropout=0.1), path, metadata={"epochs": 3})
+    return path.read_bytes()
+
+
+@FUZZ
+@given(st.data())
+def test_truncating_a_larger_file_anywhere_gives_a_model_file_error(tmp_path, larger_bytes, data):
+    end = data.draw(st.integers(0, len(larger_bytes) - 1))
+    with pytest.raises(ModelFileError):
+        _load_bytes(tmp_path, larger_bytes[:end])
+
+
+def test_a_load_in_one_thread_leaves_the_layers_of_another_alone():
+    """Placeholders and the layer limit are per thread: a server loading a file while another
+    thread builds a model must not hand that model placeholders, or count its layers."""
+    built = {}
+    with deferred_init(max_modules=0):
+        thread = threading.Thread(target=lambda: built.setdefault("model", nn.MLP("3-8-2")))
+        thread.start()
+        thread.join()
+    parameter = built["model"][0].weight
+    assert parameter.data.flags.writeable and parameter.data.any()

@@ -3,25 +3,56 @@
 The file is a plain safetensors file. Its string metadata holds ``format`` ("mlplab"),
 ``format_version``, ``model`` (the JSON description of the architecture: a built-in layer's
 class name and constructor arguments, see :func:`mlplab.nn.module.layer_spec`), ``metadata``
-(the caller's JSON) and ``sha256`` (a checksum of the tensors). Loading parses the header,
-checks everything, builds the architecture from the registry of built-in layers only, and puts
-the tensors in: no pickle, no code from the file is ever run. Writes are atomic
-(:func:`mlplab.utils.atomic_write_bytes`).
+(the caller's JSON) and ``sha256`` (a checksum of the tensors). Loading parses the header
+(:mod:`mlplab.utils.tensorfile`), checks everything, builds the architecture from the registry
+of built-in layers only, and puts the tensors in: no pickle, no code from the file is ever run.
+Writes are atomic (:func:`mlplab.utils.atomic_write_bytes`).
+
+What a file describes is measured against what it holds before it costs anything. It may
+describe :data:`FREE_LAYERS` layers plus :data:`LAYERS_PER_TENSOR` per tensor it holds (never
+more than :data:`MAX_LAYERS`); its description may be :data:`SPEC_BYTES_PER_LAYER` bytes long per
+such layer, which is checked before the description is parsed; the architecture is built as
+zero-memory placeholders, stopped at the first layer past the limit; and every parameter's shape
+must equal its tensor's before any memory is allocated for it. A small file cannot make loading
+slow or large, and error messages list at most ten problems.
 """
 
-import hashlib
 import json
 
 import numpy
 import safetensors.numpy
 
 from mlplab.backend import to_numpy, xp
-from mlplab.nn.module import build_layer, deferred_init, layer_spec
+from mlplab.nn.module import BuildLimitError, build_layer, deferred_init, layer_spec
 from mlplab.utils import atomic_write_bytes
+from mlplab.utils.files import read_regular_file
+from mlplab.utils.messages import listed, short_repr, shorten
+from mlplab.utils.tensorfile import (
+    TensorFileError,
+    parse_format_version,
+    parse_tensor_file,
+    tensor_digest,
+)
 
 FORMAT = "mlplab"
 FORMAT_VERSION = 1
 """The version this mlplab writes; files of a higher version are refused with a clear error."""
+
+LAYERS_PER_TENSOR = 4
+"""Layers a file may describe per tensor it holds: every built-in layer with parameters holds at
+least one tensor, and the parameter-free ones around it (activation, dropout, a container) are
+fewer than four."""
+
+FREE_LAYERS = 64
+"""Layers a file may describe beyond those, for models of few or no tensors (activations)."""
+
+MAX_LAYERS = 10_000
+"""The most layers any file may describe: memory for the model's objects (about 1 kB per layer,
+whatever its size) then stays a few MB even for a file of tiny tensors."""
+
+SPEC_BYTES_PER_LAYER = 512
+"""Bytes of architecture description a file may have per layer it may describe (a Linear's
+description takes about 110)."""
 
 _SUPPORTED_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
 
@@ -31,16 +62,6 @@ class ModelFileError(ValueError):
 
 
 # ----------------------------------------------------------------------------- writing
-def _checksum(tensors):
-    """SHA-256 over every tensor's name, dtype, shape and bytes, in name order."""
-    digest = hashlib.sha256()
-    for name in sorted(tensors):
-        array = tensors[name]
-        digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
-        digest.update(numpy.ascontiguousarray(array).data)
-    return digest.hexdigest()
-
-
 def _rebuild_matches(model, spec):
     """Raise ValueError unless ``spec`` rebuilds exactly the model's structure and shapes."""
     with deferred_init():
@@ -82,7 +103,7 @@ def save(model, path, *, metadata=None):
         "format_version": str(FORMAT_VERSION),
         "model": json.dumps(spec),
         "metadata": user,
-        "sha256": _checksum(tensors),
+        "sha256": tensor_digest(tensors),
     }
     atomic_write_bytes(path, safetensors.numpy.save(tensors, metadata=header))
 
@@ -100,12 +121,13 @@ def _fail(path, problem, advice=""):
     return ModelFileError(f"{path}: {problem}" + (f"; {advice}" if advice else ""))
 
 
-def _header(path, data):
-    """The JSON header of the safetensors bytes ``data``, checked before anything is parsed."""
-    size = int.from_bytes(data[:8], "little")
-    # A header length that fits, followed by "{", is a safetensors file whatever its first bytes
-    # (a length of 640 starts with the bytes of a pickle's protocol-2 marker).
-    if not (len(data) > 8 and size <= len(data) - 8 and data[8:9] == b"{"):
+def _parse(path, data):
+    """The safetensors layout of the bytes ``data``; a pickle or other foreign file is named."""
+    try:
+        return parse_tensor_file(data)
+    except TensorFileError as error:
+        # Only bytes that fail as safetensors are judged by their first bytes: a header length
+        # of 640 starts a valid file with the bytes of a pickle's protocol-2 marker.
         for magic, kind in _FOREIGN_MAGIC:
             if data.startswith(magic):
                 raise _fail(
@@ -113,48 +135,32 @@ def _header(path, data):
                     f"this is {kind}, not an mlplab model file",
                     "mlplab never unpickles files, because loading a pickle can run arbitrary "
                     "code; save the weights with mlplab.save (or safetensors) instead",
-                )
-    if len(data) < 8:
-        raise _fail(path, f"the file has {len(data)} bytes, too few for a model file")
-    if size > len(data) - 8:
-        raise _fail(
-            path,
-            f"the header claims {size} bytes but only {len(data) - 8} follow: the file is "
-            "truncated or is not a safetensors file",
-        )
-    try:
-        header = json.loads(data[8 : 8 + size].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise _fail(path, "the header is not valid JSON: not a safetensors file") from None
-    if not isinstance(header, dict):
-        raise _fail(path, "the header is not a JSON object: not a safetensors file")
-    return header
+                ) from None
+        raise _fail(path, str(error)) from None
 
 
-def _mlplab_metadata(path, header):
+def _mlplab_metadata(path, meta):
     """The mlplab entries of the header's metadata, with the format version checked."""
-    meta = header.get("__metadata__")
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    if meta.get("format") != FORMAT:
         raise _fail(
             path,
             "a safetensors file without mlplab's metadata, so the architecture is unknown",
             "read its tensors with safetensors.numpy.load_file and pass them to "
             "model.load_state_dict() of a model you build in code",
         )
-    version = meta.get("format_version")
-    if not (isinstance(version, str) and version.isdigit() and len(version) < 10):
-        raise _fail(path, f"invalid format_version {version!r}")
-    if int(version) > FORMAT_VERSION:
+    try:
+        version = parse_format_version(meta.get("format_version"))
+    except TensorFileError as error:
+        raise _fail(path, str(error)) from None
+    if version > FORMAT_VERSION:
         raise _fail(
             path,
             f"written in format version {version} by a newer mlplab; this one reads versions up "
             f"to {FORMAT_VERSION}",
             "upgrade mlplab",
         )
-    if int(version) < 1:
-        raise _fail(path, f"invalid format_version {version!r}")
     for key in ("model", "metadata", "sha256"):
-        if not isinstance(meta.get(key), str):
+        if key not in meta:
             raise _fail(path, f"the metadata entry {key!r} is missing")
     return meta
 
@@ -167,63 +173,86 @@ def _json_entry(path, meta, key):
         raise _fail(path, f"the metadata entry {key!r} is not valid JSON") from None
 
 
-def _tensors(path, data, meta):
-    """The tensors of the file, their dtypes and checksum verified."""
-    try:
-        tensors = safetensors.numpy.load(data)
-    except Exception as error:  # safetensors reports damage with several exception types
-        raise _fail(path, f"the tensor data is damaged ({error})") from None
-    for name, array in tensors.items():
-        if array.dtype not in _SUPPORTED_DTYPES:
-            raise _fail(path, f"tensor {name!r} has dtype {array.dtype}; expected float32/float64")
-    if _checksum(tensors) != meta["sha256"]:
+def _read(path):
+    """The checked parts of the file: (metadata entries, layout, architecture description)."""
+    data = read_regular_file(path)
+    parsed = _parse(path, data)
+    meta = _mlplab_metadata(path, parsed.metadata)
+    for name, entry in parsed.entries.items():
+        if entry.dtype not in _SUPPORTED_DTYPES:
+            raise _fail(
+                path,
+                f"tensor {short_repr(name)} has dtype {entry.dtype}; expected float32 or float64",
+            )
+    # The description is measured before it is parsed: JSON takes many times its size in memory.
+    most = SPEC_BYTES_PER_LAYER * _layer_limit(parsed)
+    if len(meta["model"]) > most:
+        raise _fail(
+            path,
+            f"the architecture description has {len(meta['model']):,} characters, more than "
+            f"the {most:,} a file of {len(parsed.entries)} tensors may have",
+        )
+    return meta, parsed, _json_entry(path, meta, "model")
+
+
+def _layer_limit(parsed):
+    """The most layers the file of layout ``parsed`` may describe."""
+    return min(MAX_LAYERS, FREE_LAYERS + LAYERS_PER_TENSOR * len(parsed.entries))
+
+
+def _verified_arrays(path, parsed, meta):
+    """The file's tensors (read-only views on its bytes), their checksum verified."""
+    arrays = parsed.arrays()
+    if tensor_digest(arrays) != meta["sha256"]:
         raise _fail(
             path, "the tensors do not match their checksum: the file is damaged", "save it again"
         )
-    return tensors
+    return arrays
 
 
-def _read(path):
-    """The parsed file: (metadata entries, architecture description, tensors)."""
-    with open(path, "rb") as file:
-        data = file.read()
-    meta = _mlplab_metadata(path, _header(path, data))
-    spec = _json_entry(path, meta, "model")
-    return meta, spec, _tensors(path, data, meta)
+def _build(path, spec, parsed):
+    """The architecture described by ``spec``, with placeholder parameters (no memory).
 
-
-def _build(path, spec):
-    """The architecture described by ``spec``, with placeholder parameters (no memory)."""
+    The build stops as soon as it makes more layers than the file may describe, so what it
+    costs stays proportional to the file; the shapes are compared afterwards, before any
+    parameter memory is allocated.
+    """
     try:
-        with deferred_init():
+        with deferred_init(max_modules=_layer_limit(parsed)):
             model = build_layer(spec)
+    except BuildLimitError:
+        raise _fail(
+            path,
+            f"the architecture has more layers than a file of {len(parsed.entries)} tensors may "
+            f"describe ({_layer_limit(parsed):,})",
+        ) from None
     except (TypeError, ValueError, KeyError, OverflowError, RecursionError, MemoryError) as error:
-        raise _fail(path, f"the architecture description is invalid ({error})") from None
+        raise _fail(path, f"the architecture description is invalid ({shorten(error)})") from None
     # Settings a layer does not report in its config (e.g. a generator) are never accepted.
     if layer_spec(model) != spec:
         raise _fail(path, "the architecture description has settings mlplab does not write")
     return model
 
 
-def _check_entries(path, model, tensors):
-    """Raise one error listing every missing, unexpected and mis-shaped tensor."""
+def _check_entries(path, model, shapes):
+    """Raise one error listing the missing, unexpected and mis-shaped tensors (ten at most)."""
     own = {name: p.shape for name, p in model.named_parameters()}
     problems = [
         f"missing tensor {name!r} (shape {shape})"
         for name, shape in own.items()
-        if name not in tensors
+        if name not in shapes
     ]
-    problems += [f"unexpected tensor {name!r}" for name in tensors if name not in own]
+    problems += [f"unexpected tensor {name!r}" for name in shapes if name not in own]
     problems += [
-        f"tensor {name!r} has shape {tensors[name].shape}, the architecture needs {shape}"
+        f"tensor {name!r} has shape {shapes[name]}, the architecture needs {shape}"
         for name, shape in own.items()
-        if name in tensors and tensors[name].shape != shape
+        if name in shapes and shapes[name] != shape
     ]
     if problems:
         raise _fail(
             path,
-            f"the tensors do not fit the {type(model).__name__} described in the file:\n  "
-            + "\n  ".join(problems),
+            f"the tensors do not fit the {type(model).__name__} described in the file:"
+            + listed(problems),
         )
 
 
@@ -234,18 +263,21 @@ def load(path):
     ------
     ModelFileError
         The file is not an mlplab model (a pickle, random bytes, another safetensors file), is
-        truncated or damaged, comes from a newer format version, or its tensors do not fit the
-        architecture (each missing, unexpected or mis-shaped tensor is listed).
+        truncated or damaged, comes from a newer format version, describes more than its
+        tensors can fill, or its tensors do not fit the architecture (the missing, unexpected
+        or mis-shaped tensors are listed, ten at most).
     OSError
-        The file cannot be read (e.g. FileNotFoundError).
+        The file cannot be read: FileNotFoundError, PermissionError, or
+        :class:`~mlplab.utils.files.NotARegularFileError` for a FIFO, device or folder.
     """
-    _, spec, tensors = _read(path)
-    model = _build(path, spec)
-    _check_entries(path, model, tensors)
+    meta, parsed, spec = _read(path)
+    model = _build(path, spec, parsed)
+    _check_entries(path, model, parsed.shapes)
+    arrays = _verified_arrays(path, parsed, meta)
     for name, parameter in model.named_parameters():
-        array = tensors[name]
-        # The layer's dtype decides (a float64 file loads into a float32 layer as float32).
-        parameter.data = xp.asarray(array.astype(parameter.dtype, copy=not array.flags.writeable))
+        # A copy in the layer's dtype (a float64 file loads into a float32 layer as float32),
+        # which also frees the parameters from the file's read-only bytes.
+        parameter.data = xp.asarray(arrays[name].astype(parameter.dtype))
     return model
 
 
@@ -258,11 +290,12 @@ def read_info(path):
     ``metadata`` (what was passed to :func:`save`), ``tensors`` (name -> shape) and
     ``parameters`` (the number of scalars).
     """
-    meta, spec, tensors = _read(path)
+    meta, parsed, spec = _read(path)
+    arrays = _verified_arrays(path, parsed, meta)
     return {
-        "format_version": int(meta["format_version"]),
+        "format_version": int(meta["format_version"]),  # checked by _mlplab_metadata
         "model": spec,
         "metadata": _json_entry(path, meta, "metadata"),
-        "tensors": {name: tuple(array.shape) for name, array in tensors.items()},
-        "parameters": sum(int(array.size) for array in tensors.values()),
+        "tensors": parsed.shapes,
+        "parameters": sum(int(array.size) for array in arrays.values()),
     }

@@ -12,10 +12,13 @@ from mlplab.data import DataLoader
 from mlplab.optim import SGD, Adam, lr_scheduler
 from mlplab.train import (
     Checkpoint,
+    CheckpointError,
     EarlyStopping,
     NonFiniteLossError,
+    Run,
     evaluate,
     fit,
+    get_task,
     load_checkpoint,
     predict,
 )
@@ -303,3 +306,135 @@ def test_a_plateau_schedule_resumes_from_a_checkpoint_with_its_monitor(tmp_path)
     assert second[5].monitor == "train_loss"
     assert resumed.step_losses == whole.step_losses
     assert resumed.metric("lr") == whole.metric("lr") and len(set(whole.metric("lr"))) > 1
+
+
+# ----------------------------------------------------------------------------- foreign checkpoints
+def _mlp_setup(sizes, optimizer="adam", scheduler=None):
+    """A run on 64-feature inputs: model, loss, optimizer, loader, generator, scheduler."""
+    generator = mlplab.Generator(0)
+    x = generator.normal((96, 64))
+    y = (numpy.arange(96) % 10).astype(numpy.int64)
+    model = nn.MLP(sizes, generator=generator)
+    chosen = Adam(model.parameters(), lr=0.01) if optimizer == "adam" else SGD(model.parameters())
+    schedules = {
+        None: lambda: None,
+        "step": lambda: lr_scheduler.StepLR(chosen, 1, 0.5),
+        "cosine": lambda: lr_scheduler.CosineAnnealingLR(chosen, 4),
+    }
+    loader = DataLoader(x, y, 32, shuffle=True, generator=generator)
+    return model, nn.CrossEntropyLoss(), chosen, loader, generator, schedules[scheduler]()
+
+
+def _resume_into(setup, path, epochs=2):
+    model, loss_fn, optimizer, loader, generator, schedule = setup
+    return fit(
+        model,
+        loss_fn,
+        optimizer,
+        loader,
+        epochs=epochs,
+        scheduler=schedule,
+        resume_from=path,
+        generators={"run": generator},
+    )
+
+
+@pytest.fixture
+def written(tmp_path):
+    """A checkpoint of one epoch of a 64-32-10 MLP trained with Adam and a step schedule."""
+    path = tmp_path / "c.safetensors"
+    model, loss_fn, optimizer, loader, generator, schedule = _mlp_setup("64-32-10", "adam", "step")
+    fit(
+        model,
+        loss_fn,
+        optimizer,
+        loader,
+        epochs=1,
+        scheduler=schedule,
+        callbacks=[Checkpoint(path)],
+        generators={"run": generator},
+    )
+    return path
+
+
+def test_a_checkpoint_of_another_architecture_is_a_short_checkpoint_error(written):
+    setup = _mlp_setup("64-16-10", "adam", "step")
+    before = [parameter.data.copy() for parameter in setup[0].parameters()]
+    with pytest.raises(CheckpointError) as error:
+        _resume_into(setup, written)
+    message = str(error.value)
+    assert "written for another setup" in message
+    assert "model: '0.weight' has shape (32, 64) in the checkpoint, (16, 64) in this run" in message
+    assert "model: '2.weight' has shape (10, 32) in the checkpoint, (10, 16) in this run" in message
+    assert len(message.splitlines()) <= 11
+    for was, parameter in zip(before, setup[0].parameters(), strict=True):
+        numpy.testing.assert_array_equal(was, parameter.data)  # nothing was changed
+    assert not setup[2].state
+
+
+def test_a_checkpoint_of_another_depth_lists_missing_and_unexpected_parameters(written):
+    with pytest.raises(CheckpointError, match=r"model: '4.weight' is missing"):
+        _resume_into(_mlp_setup("64-32-32-10", "adam", "step"), written)
+    with pytest.raises(CheckpointError, match=r"model: unexpected '2.bias'"):
+        _resume_into(_mlp_setup("64-10", "adam", "step"), written)
+
+
+def test_a_checkpoint_of_another_optimizer_is_a_checkpoint_error(written):
+    setup = _mlp_setup("64-32-10", "sgd", "step")
+    before = [parameter.data.copy() for parameter in setup[0].parameters()]
+    with pytest.raises(CheckpointError, match=r"optimizer: .* of SGD: it was saved by another"):
+        _resume_into(setup, written)
+    assert setup[2].param_groups[0]["lr"] == 0.001 and not setup[2].state
+    for was, parameter in zip(before, setup[0].parameters(), strict=True):
+        numpy.testing.assert_array_equal(was, parameter.data)
+
+
+@pytest.mark.parametrize(
+    ("scheduler", "message"),
+    [
+        (None, "scheduler: the checkpoint has a learning-rate schedule, this run has none"),
+        (
+            "cosine",
+            r"the checkpoint's is another kind than this run's CosineAnnealingLR \(only it has "
+            r"\['gamma', 'step_size'\], it lacks \['T_max', 'eta_min'\]\)",
+        ),
+    ],
+)
+def test_a_checkpoint_of_another_schedule_is_a_checkpoint_error(written, scheduler, message):
+    with pytest.raises(CheckpointError, match=message):
+        _resume_into(_mlp_setup("64-32-10", "adam", scheduler), written)
+
+
+def test_the_same_setup_still_resumes(written):
+    history = _resume_into(_mlp_setup("64-32-10", "adam", "step"), written)
+    assert [record["epoch"] for record in history.records] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda state: state.pop("optimizer"),
+        lambda state: state.update(epoch="one"),
+        lambda state: state.update(step=-1),
+        lambda state: state.update(model=[1, 2]),
+        lambda state: state.update(optimizer={"state": {}}),
+        lambda state: state["optimizer"]["param_groups"][0].update(params=7),
+        lambda state: state["optimizer"]["state"].update({99: {}}),
+        lambda state: state["generators"].update(run={"bit_generator": "MT19937"}),
+        lambda state: state.update(metrics={}),
+        lambda state: state.update(history=None),
+        lambda state: state.update(generators=[]),
+    ],
+    ids=["no-optimizer", "epoch-text", "negative-step", "model-list", "no-groups", "params-int",
+         "state-index", "generator", "metrics", "history", "generators-list"],
+)  # fmt: skip
+def test_a_malformed_run_state_is_a_checkpoint_error(written, damage):
+    setup = _mlp_setup("64-32-10", "adam", "step")
+    state = load_checkpoint(written)
+    damage(state)
+    model, loss_fn, optimizer, _, generator, schedule = setup
+    run = Run(
+        model, loss_fn, optimizer, schedule, get_task("classification"), 2, {"run": generator}, []
+    )
+    with pytest.raises(CheckpointError):
+        run.load_state_dict(state)

@@ -9,6 +9,7 @@ dicts, so names are dotted paths such as ``"0.weight"``. Built-in layers registe
 
 import contextlib
 import math
+import threading
 from collections import namedtuple
 
 import numpy
@@ -55,6 +56,7 @@ class Module:
     ``forward``."""
 
     def __init__(self):
+        _count_module()
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "training", True)
@@ -314,35 +316,62 @@ def build_layer(spec):
 
 
 # ----------------------------------------------------------------------------- creating state
-class _InitMode:
-    """Whether new layers initialise their parameters (off while a file is being loaded)."""
+class _InitMode(threading.local):
+    """Per thread: whether new layers initialise their parameters (not while a file is being
+    loaded), and the most modules a build from a file may make (None: no limit) and how many
+    it has made."""
 
-    enabled = True
+    def __init__(self):
+        self.enabled = True
+        self.max_modules = None
+        self.modules_made = 0
+
+
+_init_mode = _InitMode()
+
+
+class BuildLimitError(ValueError):
+    """A build inside ``deferred_init(max_modules=n)`` made more than ``n`` modules."""
+
+
+def _count_module():
+    """Count a new module against the limit of the build in progress, if it has one."""
+    if _init_mode.max_modules is None:
+        return
+    _init_mode.modules_made += 1
+    if _init_mode.modules_made > _init_mode.max_modules:
+        raise BuildLimitError(f"it has more than {_init_mode.max_modules:,} layers")
 
 
 @contextlib.contextmanager
-def deferred_init():
+def deferred_init(max_modules=None):
     """Inside this block, layers get placeholder parameters (no memory) and no initialisation.
 
     Used by :func:`mlplab.load`: the architecture named in a file is built without touching
     memory, its shapes are checked against the file's tensors, and then the tensors are put in.
+
+    Parameters
+    ----------
+    max_modules : int, optional
+        Stop the build with a BuildLimitError as soon as it makes more modules (layers and
+        containers) than this, so that a file's description cannot make the build itself costly.
     """
-    previous = _InitMode.enabled
-    _InitMode.enabled = False
+    previous = _init_mode.enabled, _init_mode.max_modules, _init_mode.modules_made
+    _init_mode.enabled, _init_mode.max_modules, _init_mode.modules_made = False, max_modules, 0
     try:
         yield
     finally:
-        _InitMode.enabled = previous
+        _init_mode.enabled, _init_mode.max_modules, _init_mode.modules_made = previous
 
 
 def init_enabled():
     """False inside :func:`deferred_init`."""
-    return _InitMode.enabled
+    return _init_mode.enabled
 
 
 def new_parameter(shape, dtype):
     """An uninitialised parameter of ``shape``; a zero-memory placeholder inside deferred_init."""
-    if _InitMode.enabled:
+    if _init_mode.enabled:
         return Parameter(xp.empty(shape, dtype=dtype))
     return Parameter(xp.broadcast_to(xp.zeros((), dtype=dtype), shape))
 

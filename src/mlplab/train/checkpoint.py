@@ -7,22 +7,36 @@ random generator's state, epoch, step, history, counters -- is JSON in the file'
 each array appears as a reference to its entry. Loading never executes code.
 
 A file is written atomically, and only when every floating-point array in it is finite: a run
-that diverges keeps its last good checkpoint.
+that diverges keeps its last good checkpoint. It carries the SHA-256 of its arrays and of its
+JSON state (``sha256``, by the digest model files carry,
+:func:`mlplab.utils.tensorfile.tensor_digest`), so a damaged file is refused rather than resumed;
+only regular files are read (:mod:`mlplab.utils.files`).
 """
 
 import json
 import math
 
 import numpy
-import safetensors
 import safetensors.numpy
 
 from mlplab.backend import to_numpy, xp
 from mlplab.tensor import Tensor
 from mlplab.utils import atomic_write_bytes
+from mlplab.utils.files import read_regular_file
+from mlplab.utils.messages import short_repr, shorten
+from mlplab.utils.tensorfile import (
+    TensorFileError,
+    parse_format_version,
+    parse_tensor_file,
+    tensor_digest,
+)
 
 FORMAT = "mlplab-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""The version this mlplab writes. Version 2 added ``sha256``; version-1 files, which have no
+checksum, are still read, unchecked."""
+
+_FIRST_WITH_DIGEST = 2
 
 
 class CheckpointError(ValueError):
@@ -68,11 +82,16 @@ def _encode(value, path, arrays):
 
 
 def _load_reference(reference, arrays):
-    """The array (tensor, NumPy scalar) a ``{"__array__": name, ...}`` reference points to."""
+    """The array (tensor, NumPy scalar) a ``{"__array__": name, ...}`` reference points to.
+
+    Each array is taken out of ``arrays``: one referenced twice (which :func:`save_checkpoint`
+    never writes) is an error, so that the copies made here never exceed the file's size.
+    """
     name = reference["__array__"]
-    if name not in arrays:
-        raise CheckpointError(f"the checkpoint lacks the array {name!r}")
-    array = arrays[name].reshape(reference["shape"])
+    if not isinstance(name, str) or name not in arrays:
+        raise ValueError(f"it lacks the array {short_repr(name)} or refers to it twice")
+    # A copy: the arrays are read-only views on the file's bytes, and a run writes into them.
+    array = arrays.pop(name).reshape(reference["shape"]).copy()
     if reference["kind"] == "tensor":
         return Tensor(xp.asarray(array))
     return array[()] if reference["kind"] == "scalar" else xp.asarray(array)
@@ -124,27 +143,38 @@ def save_checkpoint(path, state):
     arrays = {}
     document = _encode(state, "state", arrays)
     _check_finite(arrays, path)
+    contiguous = {name: numpy.ascontiguousarray(array) for name, array in arrays.items()}
+    text = json.dumps(document, allow_nan=False)
     metadata = {
         "format": FORMAT,
         "format_version": str(FORMAT_VERSION),
-        "state": json.dumps(document, allow_nan=False),
+        "state": text,
+        "sha256": tensor_digest(contiguous, text),
     }
-    contiguous = {name: numpy.ascontiguousarray(array) for name, array in arrays.items()}
     atomic_write_bytes(path, safetensors.numpy.save(contiguous, metadata=metadata))
 
 
-def _metadata(data):
-    """The metadata dict of safetensors bytes: an 8-byte little-endian length, then JSON."""
-    if len(data) < 8:
-        raise ValueError(f"{len(data)} bytes is too short for a safetensors header")
-    length = int.from_bytes(data[:8], "little")
-    if length > len(data) - 8:
-        raise ValueError(f"header of {length} bytes, but only {len(data) - 8} follow")
-    header = json.loads(data[8 : 8 + length])
-    metadata = header.get("__metadata__", {}) if isinstance(header, dict) else None
-    if not isinstance(metadata, dict):
-        raise ValueError("the header is not a JSON object with a __metadata__ object")
-    return metadata
+def _checked_metadata(path, metadata):
+    """The format version of a checkpoint's ``metadata``, which is checked for what it needs."""
+    if metadata.get("format") != FORMAT:
+        raise CheckpointError(
+            f"{path} is not an mlplab checkpoint (format {short_repr(metadata.get('format'))}); "
+            "pass the checkpoint.safetensors of a run directory"
+        )
+    try:
+        version = parse_format_version(metadata.get("format_version"))
+    except TensorFileError as error:
+        raise CheckpointError(f"{path} is not a readable mlplab checkpoint ({error})") from None
+    if version > FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has checkpoint format version {version}, but this mlplab reads versions up "
+            f"to {FORMAT_VERSION}: upgrade mlplab"
+        )
+    needed = ("state", "sha256") if version >= _FIRST_WITH_DIGEST else ("state",)
+    missing = [key for key in needed if key not in metadata]
+    if missing:
+        raise CheckpointError(f"{path} is damaged: its header lacks {', '.join(missing)}")
+    return version
 
 
 def load_checkpoint(path):
@@ -153,31 +183,31 @@ def load_checkpoint(path):
     Raises
     ------
     CheckpointError
-        If the file is missing, unreadable, not a checkpoint, or of a newer format version.
+        If the file is missing, unreadable, not a regular file, not a checkpoint, damaged (its
+        arrays do not match their SHA-256), or of a newer format version.
     """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular_file(path)
     except OSError as error:
-        raise CheckpointError(f"Cannot read checkpoint {path}: {error.strerror}") from error
+        reason = error.strerror or error
+        raise CheckpointError(f"Cannot read checkpoint {path}: {reason}") from error
     try:
-        metadata = _metadata(data)
-        arrays = safetensors.numpy.load(data)
-    except (safetensors.SafetensorError, ValueError) as error:
-        raise CheckpointError(f"{path} is not a readable mlplab checkpoint ({error})") from error
-    if metadata.get("format") != FORMAT:
+        parsed = parse_tensor_file(data)
+    except TensorFileError as error:
+        raise CheckpointError(f"{path} is not a readable mlplab checkpoint ({error})") from None
+    version = _checked_metadata(path, parsed.metadata)
+    arrays, text = parsed.arrays(), parsed.metadata["state"]
+    if version >= _FIRST_WITH_DIGEST and tensor_digest(arrays, text) != parsed.metadata["sha256"]:
         raise CheckpointError(
-            f"{path} is not an mlplab checkpoint (format {metadata.get('format')!r}); "
-            "pass the checkpoint.safetensors of a run directory"
-        )
-    version = metadata.get("format_version", "")
-    if not version.isdigit() or int(version) > FORMAT_VERSION:
-        raise CheckpointError(
-            f"{path} has checkpoint format version {version!r}, but this mlplab reads versions up "
-            f"to {FORMAT_VERSION}: upgrade mlplab"
+            f"{path} is damaged: its arrays or state do not match their SHA-256 checksum; resume "
+            "from an intact copy, or start the run again"
         )
     try:
-        document = json.loads(metadata["state"])
-    except (KeyError, json.JSONDecodeError) as error:
-        raise CheckpointError(f"{path} has a damaged checkpoint header ({error})") from error
-    return _decode(document, arrays)
+        return _decode(json.loads(text), arrays)
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError, RecursionError) as error:
+        # A checked state always decodes: this is a version-1 file (no checksum) or one made by
+        # hand with a matching checksum, whose JSON is not a state as save_checkpoint writes it.
+        detail = f"no entry {error}" if isinstance(error, KeyError) else error
+        raise CheckpointError(
+            f"{path} has a damaged checkpoint header ({shorten(detail)})"
+        ) from None

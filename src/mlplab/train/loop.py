@@ -19,8 +19,9 @@ import mlplab.random
 from mlplab.autograd import no_grad
 from mlplab.backend import to_numpy, xp
 from mlplab.tensor import as_tensor
-from mlplab.train.checkpoint import load_checkpoint
+from mlplab.train.checkpoint import CheckpointError, load_checkpoint
 from mlplab.train.tasks import Task, get_task
+from mlplab.utils.messages import listed, short_repr, shorten
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -120,32 +121,97 @@ class Run:
         }
 
     def load_state_dict(self, state):
-        """Continue from :meth:`state_dict` output (a loaded checkpoint)."""
-        names = set(state["generators"])
-        if names != set(self.generators):
-            raise ValueError(
-                f"The checkpoint holds generators {sorted(names)} but this run draws from "
-                f"{sorted(self.generators)}: resume with the same setup that wrote it"
+        """Continue from :meth:`state_dict` output (a loaded checkpoint).
+
+        Raises
+        ------
+        CheckpointError
+            If the checkpoint was written for another setup -- other parameters, another
+            optimizer or schedule, other generators -- listing what differs (nothing is changed
+            then), or if a part of it cannot be restored.
+        """
+        problems = _setup_mismatches(self, state)
+        if not problems:
+            try:
+                # The optimizer checks its whole state (groups, settings, shapes) before it
+                # changes anything; the model's names and shapes were checked above.
+                self.optimizer.load_state_dict(state["optimizer"])
+            except (KeyError, TypeError, ValueError, IndexError) as error:
+                problems = [f"optimizer: {error}"]
+        if problems:
+            raise CheckpointError(
+                "The checkpoint was written for another setup than this run's; resume with the "
+                "model, optimizer, schedule and generators that wrote it:" + listed(problems)
             )
-        if (state["scheduler"] is None) != (self.scheduler is None):
-            raise ValueError(
-                "The checkpoint and this run differ in having a learning-rate schedule"
-            )
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        if self.scheduler is not None:
-            self.scheduler.load_state_dict(state["scheduler"])
-        for name, generator in self.generators.items():
-            generator.set_state(state["generators"][name])
-        self.epoch, self.step, self.batch = state["epoch"], state["step"], state["batch"]
-        self.epoch_start_states = state["epoch_start_states"]
-        self.metrics.load_state_dict(state["metrics"])
-        self.history.load_state_dict(state["history"])
+        try:
+            self.model.load_state_dict(state["model"])
+            if self.scheduler is not None:
+                self.scheduler.load_state_dict(state["scheduler"])
+            for name, generator in self.generators.items():
+                generator.set_state(state["generators"][name])
+            self.epoch, self.step, self.batch = state["epoch"], state["step"], state["batch"]
+            self.epoch_start_states = state["epoch_start_states"]
+            self.metrics.load_state_dict(state["metrics"])
+            self.history.load_state_dict(state["history"])
+            for callback in self.callbacks:
+                key = _state_key(callback)
+                if hasattr(callback, "load_state_dict") and key in state["callbacks"]:
+                    callback.load_state_dict(state["callbacks"][key])
+        except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as error:
+            detail = f"no entry {error}" if isinstance(error, KeyError) else error
+            raise CheckpointError(
+                f"The checkpoint cannot be restored ({shorten(detail)})"
+            ) from None
         if self.history.stop_reason == "interrupted":
             self.history.stop_reason = None  # resuming is what the interruption awaited
-        for callback in self.callbacks:
-            if hasattr(callback, "load_state_dict") and _state_key(callback) in state["callbacks"]:
-                callback.load_state_dict(state["callbacks"][_state_key(callback)])
+
+
+def _setup_mismatches(run, state):
+    """What in the checkpoint ``state`` does not fit the setup of ``run``, as short lines."""
+    own = run.state_dict()
+    if not isinstance(state, dict) or set(state) != set(own):
+        entries = sorted(map(str, state)) if isinstance(state, dict) else type(state).__name__
+        return [f"the run state holds {short_repr(entries)}, not {sorted(own)}"]
+    problems = [
+        f"{key} is {short_repr(state[key])}, not a count"
+        for key in ("epoch", "step", "batch")
+        if isinstance(state[key], bool) or not isinstance(state[key], int) or state[key] < 0
+    ]
+    generators = state["generators"]
+    if not isinstance(generators, dict) or set(generators) != set(run.generators):
+        names = sorted(map(str, generators)) if isinstance(generators, dict) else generators
+        problems.append(
+            f"generators: the checkpoint holds {short_repr(names)}, this run draws from "
+            f"{sorted(run.generators)}"
+        )
+    saved, current = state["scheduler"], own["scheduler"]
+    if saved is None and current is not None:
+        problems.append(
+            f"scheduler: the checkpoint has none, this run has a {type(run.scheduler).__name__}"
+        )
+    elif saved is not None and current is None:
+        problems.append("scheduler: the checkpoint has a learning-rate schedule, this run has none")
+    elif current is not None and (not isinstance(saved, dict) or set(saved) != set(current)):
+        keys = set(map(str, saved)) if isinstance(saved, dict) else set()
+        problems.append(
+            f"scheduler: the checkpoint's is another kind than this run's "
+            f"{type(run.scheduler).__name__} (only it has {sorted(keys - set(current))}, "
+            f"it lacks {sorted(set(current) - keys)})"
+        )
+    saved = state["model"]
+    shapes = {name: tuple(p.shape) for name, p in run.model.named_parameters()}
+    if not isinstance(saved, dict):
+        problems.append(f"model: {short_repr(saved)} is not a dict of parameters")
+        saved = {}
+    problems += [f"model: {name!r} is missing" for name in shapes if name not in saved]
+    problems += [f"model: unexpected {short_repr(name)}" for name in saved if name not in shapes]
+    problems += [
+        f"model: {name!r} has shape {getattr(saved[name], 'shape', None)} in the checkpoint, "
+        f"{shape} in this run"
+        for name, shape in shapes.items()
+        if name in saved and getattr(saved[name], "shape", None) != shape
+    ]
+    return problems
 
 
 def _state_key(callback):
