@@ -413,3 +413,24 @@ def test_two_runs_started_at_once_into_one_folder_leave_one_consistent_run(tmp_p
     model = mlplab.load(tmp_path / "run" / "model.safetensors")
     assert model.get_config()["sizes"] == [64, 256, 10]
     assert results(tmp_path / "run")["epochs"] == 8
+
+
+def test_a_foreign_or_flipped_checkpoint_is_one_line_exit_2_and_changes_nothing(tmp_path, capsys):
+    small, large = tmp_path / "small", tmp_path / "large"
+    assert (
+        main(["train", *QUICK, "--epochs", "1", "--layers", "64-16-10", "--out", str(small)]) == 0
+    )
+    assert (
+        main(["train", *QUICK, "--epochs", "1", "--layers", "64-32-10", "--out", str(large)]) == 0
+    )
+    (small / "checkpoint.safetensors").write_bytes((large / "checkpoint.safetensors").read_bytes())
+    before = {path.name: path.read_bytes() for path in small.iterdir()}
+    line = _assert_refused(["train", "--out", str(small), "--resume", "--epochs", "3"], capsys)
+    assert "cannot resume" in line and "0.weight" in line
+    assert {path.name: path.read_bytes() for path in small.iterdir()} == before
+    checkpoint = large / "checkpoint.safetensors"
+    data = bytearray(checkpoint.read_bytes())
+    data[-100] ^= 0x01  # one bit of one weight
+    checkpoint.write_bytes(bytes(data))
+    line = _assert_refused(["train", "--out", str(large), "--resume", "--epochs", "3"], capsys)
+    assert "damaged" in line

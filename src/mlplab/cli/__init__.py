@@ -96,14 +96,22 @@ def main(argv=None):
         return args.handler(args)
     except SettingError as error:
         where = "" if error.setting is None else f"{flag(error.setting)}: "
-        print(f"mlplab {args.command}: error: {where}{error.detail}", file=sys.stderr)
+        print(f"mlplab {args.command}: error: {where}{_one_line(error.detail)}", file=sys.stderr)
         return 2
     except (UsageError, RunFolderError) as error:
-        print(f"mlplab {args.command}: error: {error}", file=sys.stderr)
+        print(f"mlplab {args.command}: error: {_one_line(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C outside training (which saves a checkpoint itself)
         print(f"\nmlplab {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(message):
+    """A message listing several problems on several lines, as one line for the terminal."""
+    text = ""
+    for line in filter(None, (line.strip() for line in message.splitlines())):
+        text += (" " if not text or text.endswith(":") else "; ") + line
+    return text.strip()
 
 
 def _unrecognized(parser, command, unknown):

@@ -186,10 +186,10 @@ def _resume_locked(folder, callbacks, progress, changes):
                 f"{getattr(requested, key)!r} differs from the run's {getattr(saved, key)!r}: a "
                 f"resumed run keeps its settings (only {', '.join(NOT_IDENTITY)} may change)",
             )
-    checkpoint = folder / CHECKPOINT
-    if checkpoint.exists():
+    state = None
+    if (folder / CHECKPOINT).exists():
         try:
-            state = load_checkpoint(checkpoint)
+            state = load_checkpoint(folder / CHECKPOINT)
         except CheckpointError as error:
             raise RunFolderError(f"cannot resume {folder}: {error}") from None
         # A run that trained to the end but could not write its files (a full disk) is
@@ -198,13 +198,24 @@ def _resume_locked(folder, callbacks, progress, changes):
             _refuse_complete(folder, state, requested.epochs)
     parts = _build(requested, preprocessing=document["preprocessing"])
     if requested.epochs != saved.epochs:
-        run_folder.write_json(folder / CONFIG, _run_document(parts))
+        # Written once the checkpoint has been taken in, so a refused one changes nothing.
+        callbacks = [_ConfigWriter(folder / CONFIG, _run_document(parts)), *callbacks]
     try:
-        return _train(
-            parts, folder, callbacks, progress, checkpoint if checkpoint.exists() else None
-        )
+        return _train(parts, folder, callbacks, progress, state)
     except CheckpointError as error:  # a checkpoint of another network or optimizer setup
         raise RunFolderError(f"cannot resume {folder}: {error}") from None
+
+
+class _ConfigWriter:
+    """A callback writing a run's config when training begins (after a checkpoint is loaded)."""
+
+    def __init__(self, path, document):
+        self.path = path
+        self.document = document
+
+    def on_train_begin(self, run):
+        """Write the config."""
+        run_folder.write_json(self.path, self.document)
 
 
 def _refuse_complete(folder, state, epochs):

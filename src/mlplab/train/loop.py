@@ -273,8 +273,9 @@ def fit(
     generators : dict of str to mlplab.Generator, optional
         Every generator the run draws from (default: the loader's and the default generator).
         Checkpoints save their states, which makes resuming exact.
-    resume_from : str or os.PathLike, optional
-        A checkpoint to continue from (see :class:`mlplab.train.callbacks.Checkpoint`).
+    resume_from : str, os.PathLike or dict, optional
+        A checkpoint to continue from (see :class:`mlplab.train.callbacks.Checkpoint`), or the
+        state :func:`mlplab.train.load_checkpoint` read from one.
 
     Returns
     -------
@@ -303,7 +304,8 @@ def fit(
         batches_per_epoch=len(train_loader) if hasattr(train_loader, "__len__") else None,
     )
     if resume_from is not None:
-        run.load_state_dict(load_checkpoint(resume_from))
+        state = resume_from if isinstance(resume_from, dict) else load_checkpoint(resume_from)
+        run.load_state_dict(state)
     _notify(run, "on_train_begin")
     with _deferred_interrupt(run):
         while run.epoch < epochs and run.stop_reason is None:
