@@ -67,10 +67,7 @@ def mean_squared_error(outputs, targets):
     -------
     float
     """
-    difference = _array(outputs).astype(numpy.float64) - _array(targets).reshape(
-        _array(outputs).shape
-    )
-    return float((difference**2).mean())
+    return float((_errors(outputs, targets) ** 2).mean())
 
 
 def mean_absolute_error(outputs, targets):
@@ -84,8 +81,13 @@ def mean_absolute_error(outputs, targets):
     -------
     float
     """
+    return float(numpy.abs(_errors(outputs, targets)).mean())
+
+
+def _errors(outputs, targets):
+    """``outputs - targets`` in float64, the targets taken in the outputs' shape."""
     outputs = _array(outputs).astype(numpy.float64)
-    return float(numpy.abs(outputs - _array(targets).reshape(outputs.shape)).mean())
+    return outputs - _array(targets).reshape(outputs.shape)
 
 
 def r2_score(outputs, targets):
