@@ -62,20 +62,22 @@ def run(args):
     if args.resume is None:
         settings = _settings(given, toml, args.config)
         folder = Path(command["out"]) if "out" in command else default_folder(settings.dataset)
-        train = _announced(experiment.run, folder, settings, progress)
     else:
         folder = _resume_folder(args.resume, command.get("out"))
-        if not (folder / CHECKPOINT).exists():
-            print(
-                f"mlplab train: {folder} has no checkpoint yet (the run stopped in its first "
-                "epoch): it starts over from epoch 1",
-                file=sys.stderr,
-            )
         changes = {**preset_values(given.get("preset", toml.get("preset"))), **toml, **given}
         changes.pop("preset", None)
-        train = _announced(experiment.resume, folder, changes, progress)
+    callbacks = [_Announce(folder)] if progress else []
     try:
-        result = train()
+        if args.resume is None:
+            result = experiment.run(settings, out=folder, callbacks=callbacks, progress=progress)
+        else:
+            if not (folder / CHECKPOINT).exists():
+                print(
+                    f"mlplab train: {folder} has no checkpoint yet (the run stopped in its first "
+                    "epoch): it starts over from epoch 1",
+                    file=sys.stderr,
+                )
+            result = experiment.resume(folder, callbacks=callbacks, progress=progress, **changes)
     except SameRunError:
         raise UsageError(
             f"{folder} already holds this run; add --resume to continue it, or choose another --out"
@@ -144,15 +146,6 @@ class _Announce:
     def on_train_begin(self, run):
         """Print the one-line description of the network and the run folder."""
         print(f"Training {model_line(run.model)} -> {self.folder}", flush=True)
-
-
-def _announced(train, folder, settings, progress):
-    """``train`` (run, or resume with changes) of ``settings`` in ``folder``, announced unless
-    quiet."""
-    callbacks = [_Announce(folder)] if progress else []
-    if train is experiment.run:
-        return lambda: train(settings, out=folder, callbacks=callbacks, progress=progress)
-    return lambda: train(folder, callbacks=callbacks, progress=progress, **settings)
 
 
 def model_line(model):
