@@ -11,12 +11,12 @@ import os
 import sys
 
 import mlplab
-from mlplab.cli import evaluate, info, predict, train
+from mlplab.cli import evaluate, info, lab, predict, train
 from mlplab.cli.config import UsageError, flag
 from mlplab.experiment import RunFolderError
 from mlplab.utils import SettingError
 
-COMMANDS = (train, evaluate, predict, info)
+COMMANDS = (train, evaluate, predict, info, lab)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -25,7 +25,7 @@ _LOWER_IS_BETTER = ("loss", "mse", "mae")
 MAX_CLASSES_WITH_CELL_TEXT = 30
 
 
-def _save(figure, path):
+def save_figure(figure, path):
     """Render ``figure`` as PNG and write it to ``path`` atomically."""
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
@@ -115,7 +115,7 @@ def plot_curves(records, metric, path, label=None, title=None):
     title : str, optional
         What was trained, e.g. the data set's name, put before the metric in the title.
     """
-    _save(curves_figure(records, metric, label, title), path)
+    save_figure(curves_figure(records, metric, label, title), path)
 
 
 # ----------------------------------------------------------------------------- confusion matrix
@@ -223,7 +223,7 @@ def plot_confusion_matrix(matrix, path, labels=None, title="confusion matrix", n
         False: counts; True: each row divided by its sum (the recall of each class);
         "both": the two side by side.
     """
-    _save(confusion_matrix_figure(matrix, labels, title, normalize), path)
+    save_figure(confusion_matrix_figure(matrix, labels, title, normalize), path)
 
 
 # ----------------------------------------------------------------------------- regression
@@ -287,4 +287,4 @@ def plot_predictions(truth, predicted, path, names=None, title=None):
     title : str, optional
         The figure's title, e.g. the data set and split.
     """
-    _save(predictions_figure(truth, predicted, names, title), path)
+    save_figure(predictions_figure(truth, predicted, names, title), path)

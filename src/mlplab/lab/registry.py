@@ -1,0 +1,42 @@
+"""The lab's registry: every experiment by name, each with the question it answers.
+
+Adding an experiment means writing its module in this package (one function over the public API,
+and an :class:`Experiment` naming it) and adding one line to :data:`EXPERIMENTS`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A registered experiment.
+
+    Attributes
+    ----------
+    name : str
+        Its name on the command line, e.g. ``"linear-regression"``.
+    question : str
+        The one question it answers.
+    run : callable
+        ``run(lab)``: measures, draws and states claims through the :class:`mlplab.lab.Lab` it
+        is given; reads ``lab.quick`` and draws every random number from ``lab.generator()``.
+    """
+
+    name: str
+    question: str
+    run: Callable
+
+
+def _registry(*experiments):
+    """The experiments by name (a name given twice is an error)."""
+    table = {}
+    for experiment in experiments:
+        if experiment.name in table:
+            raise ValueError(f"two lab experiments are called {experiment.name!r}")
+        table[experiment.name] = experiment
+    return table
+
+
+EXPERIMENTS = _registry()
+"""The lab's experiments by name, in the order of the course."""
