@@ -38,5 +38,11 @@ def _registry(*experiments):
     return table
 
 
-EXPERIMENTS = _registry()
+# Each experiment's module imports Experiment from here, so they are imported once it exists.
+from mlplab.lab import activations, softmax  # noqa: E402
+
+EXPERIMENTS = _registry(
+    activations.EXPERIMENT,
+    softmax.EXPERIMENT,
+)
 """The lab's experiments by name, in the order of the course."""
