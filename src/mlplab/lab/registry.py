@@ -39,9 +39,11 @@ def _registry(*experiments):
 
 
 # Each experiment's module imports Experiment from here, so they are imported once it exists.
-from mlplab.lab import activations, softmax  # noqa: E402
+from mlplab.lab import activations, linear_regression, multi_target, softmax  # noqa: E402
 
 EXPERIMENTS = _registry(
+    linear_regression.EXPERIMENT,
+    multi_target.EXPERIMENT,
     activations.EXPERIMENT,
     softmax.EXPERIMENT,
 )
