@@ -39,12 +39,21 @@ def _registry(*experiments):
 
 
 # Each experiment's module imports Experiment from here, so they are imported once it exists.
-from mlplab.lab import activations, linear_regression, multi_target, softmax  # noqa: E402
+from mlplab.lab import (  # noqa: E402
+    activations,
+    linear_collapse,
+    linear_regression,
+    multi_target,
+    softmax,
+    vanishing_gradients,
+)
 
 EXPERIMENTS = _registry(
     linear_regression.EXPERIMENT,
     multi_target.EXPERIMENT,
     activations.EXPERIMENT,
+    vanishing_gradients.EXPERIMENT,
+    linear_collapse.EXPERIMENT,
     softmax.EXPERIMENT,
 )
 """The lab's experiments by name, in the order of the course."""
