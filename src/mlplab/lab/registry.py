@@ -46,6 +46,7 @@ from mlplab.lab import (  # noqa: E402
     multi_target,
     softmax,
     vanishing_gradients,
+    width_depth,
 )
 
 EXPERIMENTS = _registry(
@@ -54,6 +55,7 @@ EXPERIMENTS = _registry(
     activations.EXPERIMENT,
     vanishing_gradients.EXPERIMENT,
     linear_collapse.EXPERIMENT,
+    width_depth.EXPERIMENT,
     softmax.EXPERIMENT,
 )
 """The lab's experiments by name, in the order of the course."""
