@@ -1,8 +1,7 @@
 """Tests of the lab experiment mlplab.lab.activations, run in its quick form."""
 
-import re
-
 import pytest
+from lab_checks import assert_figures_and_reports, find_claim
 
 from mlplab import lab
 from mlplab.lab import activations
@@ -13,40 +12,33 @@ def result(tmp_path_factory):
     return lab.run(activations.EXPERIMENT, quick=True, out=tmp_path_factory.mktemp("activations"))
 
 
-def _claim(result, words):
-    """The one claim whose statement contains ``words``."""
-    found = [claim for claim in result.claims if words in claim.statement]
-    assert len(found) == 1, [claim.statement for claim in result.claims]
-    return found[0]
-
-
 def test_every_claim_holds(result):
     assert result.held, [claim.statement for claim in result.failed]
 
 
 def test_autograd_agrees_with_finite_differences_for_every_activation(result):
-    claim = _claim(result, "agrees with central finite differences")
+    claim = find_claim(result, "agrees with central finite differences")
     assert claim.held
     assert set(claim.values) == {f"{name}_max_error" for name in activations.NAMES}
     assert all(0 <= error <= 1e-6 for error in claim.values.values())
 
 
 def test_sigmoid_slope_peaks_at_a_quarter_at_zero_and_tanh_slope_at_one(result):
-    assert _claim(result, "sigmoid's derivative is at most 0.25").held
-    peak = _claim(result, "sigmoid's derivative reaches its maximum")
+    assert find_claim(result, "sigmoid's derivative is at most 0.25").held
+    peak = find_claim(result, "sigmoid's derivative reaches its maximum")
     assert peak.held and peak.values["sigmoid_max_slope_at"] == 0
     assert peak.values["sigmoid_max_slope"] == pytest.approx(0.25, abs=1e-12)
-    tanh = _claim(result, "tanh's derivative is at most 1")
+    tanh = find_claim(result, "tanh's derivative is at most 1")
     assert tanh.held and tanh.values["tanh_max_slope"] == pytest.approx(1.0, abs=1e-12)
 
 
 def test_relu_passes_the_gradient_for_half_of_the_inputs(result):
-    claim = _claim(result, "ReLU passes the gradient for about half")
+    claim = find_claim(result, "ReLU passes the gradient for about half")
     assert claim.held and claim.values["relu_fraction_open"] == pytest.approx(0.5, abs=0.01)
 
 
 def test_leaky_relu_with_slope_one_is_exactly_the_identity(result):
-    claim = _claim(result, "leaky ReLU with slope 1 is the identity")
+    claim = find_claim(result, "leaky ReLU with slope 1 is the identity")
     assert claim.held
     assert claim.values == {"max_value_gap": 0.0, "max_slope_gap": 0.0}
 
@@ -61,13 +53,7 @@ def test_the_table_holds_the_moments_of_each_activation(result):
 
 
 def test_figures_and_self_contained_reports_are_written(result):
-    paths = result.figure_paths()
-    assert [path.name for path in paths] == ["activations.png", "signal-and-gradient.png"]
-    assert all(path.read_bytes()[:4] == b"\x89PNG" for path in paths)
-    assert (result.folder / "report.md").is_file()
-    page = (result.folder / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == len(paths)
-    assert re.findall(r'src="(?!data:)', page) == [] and "http" not in page
+    assert_figures_and_reports(result, ["activations", "signal-and-gradient"])
 
 
 def test_the_same_seed_gives_the_same_numbers(result, tmp_path):

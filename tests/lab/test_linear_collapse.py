@@ -1,8 +1,7 @@
 """The linear-collapse lab experiment, in its quick form: claims, figures, reports, seeding."""
 
-import re
-
 import pytest
+from lab_checks import assert_figures_and_reports
 
 import mlplab.lab
 from mlplab.lab import linear_collapse
@@ -54,15 +53,7 @@ def test_linear_models_stay_linear_while_one_hidden_layer_solves_it(result, name
 
 
 def test_figure_and_reports(result):
-    paths = result.figure_paths()
-    assert [path.stem for path in paths] == ["decision-boundaries"]
-    assert paths[0].read_bytes().startswith(b"\x89PNG")
-    assert (result.folder / "report.md").is_file()
-    page = (result.folder / "report.html").read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64") == len(paths)
-    sources = re.findall(r'src="([^"]*)"', page)
-    assert sources and all(source.startswith("data:image/png;base64,") for source in sources)
-    assert "http" not in page
+    assert_figures_and_reports(result, ["decision-boundaries"])
 
 
 def test_the_same_seed_gives_the_same_numbers(result, tmp_path):

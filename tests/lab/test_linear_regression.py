@@ -1,8 +1,7 @@
 """Tests of the lab experiment mlplab.lab.linear_regression, run in its quick form."""
 
-import re
-
 import pytest
+from lab_checks import assert_figures_and_reports, find_claim
 
 from mlplab import lab
 from mlplab.lab import linear_regression
@@ -14,19 +13,12 @@ def result(tmp_path_factory):
     return lab.run(linear_regression.EXPERIMENT, quick=True, out=out)
 
 
-def _claim(result, words):
-    """The one claim whose statement contains ``words``."""
-    found = [claim for claim in result.claims if words in claim.statement]
-    assert len(found) == 1, [claim.statement for claim in result.claims]
-    return found[0]
-
-
 def test_every_claim_holds(result):
     assert result.held, [claim.statement for claim in result.failed]
 
 
 def test_gradient_descent_recovers_the_true_parameters_within_one_percent(result):
-    claim = _claim(result, "recovers the parameters of a linear model")
+    claim = find_claim(result, "recovers the parameters of a linear model")
     assert claim.held and claim.values["max_relative_error"] <= 0.01
     learned, true = result.numbers["learned_parameters"], result.numbers["true_parameters"]
     assert true == {"a": 2.0, "b": -3.0, "c": 1.5, "d": 1.0}
@@ -35,7 +27,7 @@ def test_gradient_descent_recovers_the_true_parameters_within_one_percent(result
 
 
 def test_gradient_descent_lands_on_the_least_squares_solution(result):
-    claim = _claim(result, "closed-form least-squares solution")
+    claim = find_claim(result, "closed-form least-squares solution")
     assert claim.held and claim.values["max_relative_gap_to_least_squares"] <= 1e-3
     exact = result.numbers["least_squares_parameters"]
     for name, value in result.numbers["learned_parameters"].items():
@@ -52,23 +44,14 @@ def test_the_largest_stable_rate_is_two_over_lambda_max(result):
     assert eigenvalues[-1] == pytest.approx(2.0, rel=0.25)
     limit = result.numbers["two_over_lambda"]
     assert limit == pytest.approx(2.0 / eigenvalues[-1], rel=1e-12)
-    claim = _claim(result, "largest stable rate found by bisection")
+    claim = find_claim(result, "largest stable rate found by bisection")
     assert claim.held
     assert claim.values["measured_boundary"] == pytest.approx(limit, rel=0.02)
     assert result.numbers["boundary_over_formula"] == pytest.approx(1.0, rel=0.02)
 
 
 def test_figures_are_pngs_and_the_reports_embed_them(result):
-    paths = result.figure_paths()
-    assert {path.stem for path in paths} == {"loss-curve", "loss-surface",
-                                             "learning-rate-boundary"}  # fmt: skip
-    for path in paths:
-        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (result.folder / "report.md").is_file()
-    page = (result.folder / "report.html").read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64") == len(paths)
-    assert not [src for src in re.findall(r'src="([^"]*)"', page) if not src.startswith("data:")]
-    assert "http" not in page
+    assert_figures_and_reports(result, ["loss-curve", "loss-surface", "learning-rate-boundary"])
 
 
 def test_the_same_seed_gives_the_same_numbers(result, tmp_path):

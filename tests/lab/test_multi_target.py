@@ -1,8 +1,7 @@
 """Tests of the lab experiment mlplab.lab.multi_target, run in its quick form."""
 
-import re
-
 import pytest
+from lab_checks import assert_figures_and_reports, find_claim
 
 from mlplab import lab
 from mlplab.lab import multi_target
@@ -13,21 +12,14 @@ def result(tmp_path_factory):
     return lab.run(multi_target.EXPERIMENT, quick=True, out=tmp_path_factory.mktemp("multi"))
 
 
-def _claim(result, words):
-    """The one claim whose statement contains ``words``."""
-    found = [claim for claim in result.claims if words in claim.statement]
-    assert len(found) == 1, [claim.statement for claim in result.claims]
-    return found[0]
-
-
 def test_every_claim_holds(result):
     assert result.held, [claim.statement for claim in result.failed]
 
 
 def test_on_related_targets_the_joint_model_is_at_least_as_good(result):
-    every = _claim(result, "related-targets set, the joint model's test RMSE on every target")
+    every = find_claim(result, "related-targets set, the joint model's test RMSE on every target")
     assert every.held and every.values["max_rmse_ratio"] <= multi_target.RELATED_FACTOR
-    mean = _claim(result, "at least as good on average")
+    mean = find_claim(result, "at least as good on average")
     assert mean.held and mean.values["mean_rmse_ratio"] <= 1.0
     ratios = result.numbers["related_rmse_ratio"]
     assert list(ratios) == ["y1", "y2", "y3", "y4"]
@@ -40,7 +32,7 @@ def test_on_related_targets_the_joint_model_is_at_least_as_good(result):
 
 
 def test_on_linnerud_the_joint_model_is_within_the_stated_factor(result):
-    claim = _claim(result, "On linnerud")
+    claim = find_claim(result, "On linnerud")
     assert claim.held and claim.values["max_rmse_ratio"] <= multi_target.LINNERUD_FACTOR
     joint = result.numbers["linnerud_joint_rmse"]
     assert list(joint) == ["Weight", "Waist", "Pulse"]
@@ -50,7 +42,7 @@ def test_on_linnerud_the_joint_model_is_within_the_stated_factor(result):
 
 
 def test_a_shared_hidden_layer_needs_fewer_parameters(result):
-    claim = _claim(result, "fewer parameters")
+    claim = find_claim(result, "fewer parameters")
     assert claim.held
     # 3-8-3: 4·8 + 9·3 = 59, against three 3-8-1: 3·(4·8 + 9) = 123; 10-16-4 against four 10-16-1.
     assert claim.values == {"linnerud_joint": 59, "linnerud_separate": 123,
@@ -58,20 +50,12 @@ def test_a_shared_hidden_layer_needs_fewer_parameters(result):
 
 
 def test_one_joint_model_trains_faster(result):
-    claim = _claim(result, "less time")
+    claim = find_claim(result, "less time")
     assert claim.held and 0 < claim.values["time_ratio"] <= 1.0
 
 
 def test_figures_are_pngs_and_the_reports_embed_them(result):
-    paths = result.figure_paths()
-    assert {path.stem for path in paths} == {"test-error-per-target", "parameters-and-time"}
-    for path in paths:
-        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (result.folder / "report.md").is_file()
-    page = (result.folder / "report.html").read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64") == len(paths)
-    assert not [src for src in re.findall(r'src="([^"]*)"', page) if not src.startswith("data:")]
-    assert "http" not in page
+    assert_figures_and_reports(result, ["test-error-per-target", "parameters-and-time"])
 
 
 def test_the_same_seed_gives_the_same_numbers(result, tmp_path):

@@ -1,9 +1,9 @@
 """Tests of the lab experiment mlplab.lab.softmax, run in its quick form."""
 
 import math
-import re
 
 import pytest
+from lab_checks import assert_figures_and_reports, find_claim
 
 from mlplab import lab
 from mlplab.lab import softmax
@@ -14,64 +14,57 @@ def result(tmp_path_factory):
     return lab.run(softmax.EXPERIMENT, quick=True, out=tmp_path_factory.mktemp("softmax"))
 
 
-def _claim(result, words):
-    """The one claim whose statement contains ``words``."""
-    found = [claim for claim in result.claims if words in claim.statement]
-    assert len(found) == 1, [claim.statement for claim in result.claims]
-    return found[0]
-
-
 def test_every_claim_holds(result):
     assert result.held, [claim.statement for claim in result.failed]
 
 
 def test_the_course_example_is_reproduced_to_three_decimals(result):
-    claim = _claim(result, "softmax([1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0])")
+    claim = find_claim(result, "softmax([1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0])")
     assert claim.held
     assert claim.values["softmax"] == pytest.approx(softmax.EXPECTED, abs=1e-3)
     assert sum(claim.values["softmax"]) == pytest.approx(1.0, abs=1e-5)
 
 
 def test_temperature_sharpens_towards_one_hot_and_flattens_towards_uniform(result):
-    cold = _claim(result, "as T → 0")
+    cold = find_claim(result, "as T → 0")
     assert cold.held and cold.values["largest_probability"] >= 0.999
-    hot = _claim(result, "as T → ∞")
+    hot = find_claim(result, "as T → ∞")
     assert hot.held and hot.values["entropy"] == pytest.approx(math.log(7), rel=1e-3)
-    assert _claim(result, "never decreases as the temperature grows").held
+    assert find_claim(result, "never decreases as the temperature grows").held
     entropies = result.numbers["entropies"]
     assert entropies[0] < 1e-6 and entropies == sorted(entropies)
 
 
 def test_stable_functions_stay_finite_where_the_naive_softmax_overflows(result):
-    stable = _claim(result, "give finite values and gradients at logits of ±1000")
+    stable = find_claim(result, "give finite values and gradients at logits of ±1000")
     assert stable.held
     assert stable.values == {"softmax_finite": True, "log_softmax_finite": True,
                              "cross_entropy_finite": True, "error_raised": "none"}  # fmt: skip
-    naive = _claim(result, "naive exp / sum softmax overflows")
+    naive = find_claim(result, "naive exp / sum softmax overflows")
     assert naive.held and "overflow" in naive.values["naive_error"]
     assert naive.values["nans_when_ignored"] > 0
 
 
 def test_cross_entropy_pushes_a_confidently_wrong_output_far_harder_than_squared_error(result):
     assert result.numbers["confident_p_true"] == pytest.approx(1e-4, rel=1e-9)
-    ce = _claim(result, "cross-entropy's gradient on the true logit is p_true - 1")
+    ce = find_claim(result, "cross-entropy's gradient on the true logit is p_true - 1")
     assert ce.held and ce.values["ce_gradient"] == pytest.approx(-0.9999, abs=1e-9)
-    ratio = _claim(result, "squared error's gradient on the true logit vanishes")
+    ratio = find_claim(result, "squared error's gradient on the true logit vanishes")
     assert ratio.held and ratio.values["ratio"] >= 100
     assert abs(ratio.values["se_gradient"]) < 1e-3
 
 
 def test_the_loss_at_chance_is_ln_k(result):
-    uniform = _claim(result, "at uniform logits (chance) cross-entropy is ln K")
+    uniform = find_claim(result, "at uniform logits (chance) cross-entropy is ln K")
     assert uniform.held and max(uniform.values.values()) <= 1e-12
     for name, classes in (("digits", 10), ("spirals", 3)):
-        claim = _claim(result, f"untrained network's loss on {name}")
+        claim = find_claim(result, f"untrained network's loss on {name}")
         assert claim.held
         assert claim.values["initial_loss"] == pytest.approx(math.log(classes), rel=0.05)
 
 
 def test_cross_entropy_trains_the_same_network_faster_than_squared_error(result):
-    claim = _claim(result, "in fewer epochs with cross-entropy than with squared error")
+    claim = find_claim(result, "in fewer epochs with cross-entropy than with squared error")
     assert claim.held
     assert claim.values["ce_mean_epochs"] < claim.values["se_mean_epochs"]
     epochs = result.setup["epochs"]
@@ -79,17 +72,7 @@ def test_cross_entropy_trains_the_same_network_faster_than_squared_error(result)
 
 
 def test_figures_and_self_contained_reports_are_written(result):
-    paths = result.figure_paths()
-    assert [path.name for path in paths] == [
-        "temperature.png",
-        "gradient-on-true-logit.png",
-        "training.png",
-    ]
-    assert all(path.read_bytes()[:4] == b"\x89PNG" for path in paths)
-    assert (result.folder / "report.md").is_file()
-    page = (result.folder / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == len(paths)
-    assert re.findall(r'src="(?!data:)', page) == [] and "http" not in page
+    assert_figures_and_reports(result, ["temperature", "gradient-on-true-logit", "training"])
 
 
 def test_the_same_seed_gives_the_same_numbers(result, tmp_path):

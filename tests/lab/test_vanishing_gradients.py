@@ -1,8 +1,7 @@
 """The vanishing-gradients lab experiment, in its quick form: claims, figures, reports, seeding."""
 
-import re
-
 import pytest
+from lab_checks import assert_figures_and_reports
 
 import mlplab.lab
 from mlplab.lab import vanishing_gradients
@@ -68,18 +67,10 @@ def test_saturation_and_dead_units_are_measured(result):
 
 
 def test_figures_and_reports(result):
-    paths = result.figure_paths()
-    assert {path.stem for path in paths} == {
-        "gradient-norms", "training", "chain-rule-bound", "sigmoid-activations", "dead-relu",
-    }  # fmt: skip
-    for path in paths:
-        assert path.read_bytes().startswith(b"\x89PNG")
-    assert (result.folder / "report.md").is_file()
-    page = (result.folder / "report.html").read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64") == len(paths)
-    sources = re.findall(r'src="([^"]*)"', page)
-    assert sources and all(source.startswith("data:image/png;base64,") for source in sources)
-    assert "http" not in page
+    assert_figures_and_reports(
+        result,
+        ["gradient-norms", "training", "chain-rule-bound", "sigmoid-activations", "dead-relu"],
+    )
 
 
 def test_the_same_seed_gives_the_same_numbers(result, tmp_path):

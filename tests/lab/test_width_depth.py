@@ -1,8 +1,7 @@
 """Tests of the lab experiment width-depth: its quick form holds its claims, draws, reproduces."""
 
-import re
-
 import pytest
+from lab_checks import assert_figures_and_reports, find_claim
 
 from mlplab import lab
 from mlplab.lab import width_depth
@@ -13,27 +12,20 @@ def result(tmp_path_factory):
     return lab.run(width_depth.EXPERIMENT, quick=True, out=tmp_path_factory.mktemp("width-depth"))
 
 
-def _claim(result, words):
-    """The one claim whose statement contains ``words``."""
-    found = [claim for claim in result.claims if words in claim.statement]
-    assert len(found) == 1, [claim.statement for claim in result.claims]
-    return found[0]
-
-
 def test_every_claim_holds(result):
     assert result.held, [claim.statement for claim in result.failed]
     assert result.answer and len(result.claims) == 7
 
 
 def test_small_networks_cannot_fit_spirals_and_a_big_one_does(result):
-    (linear,) = _claim(result, "linear classifier (no hidden layer) cannot fit").values.values()
-    (small,) = _claim(result, "(2-2-2) cannot fit spirals").values.values()
-    (best,) = _claim(result, "wide or deep enough network fits spirals").values.values()
+    (linear,) = find_claim(result, "linear classifier (no hidden layer) cannot fit").values.values()
+    (small,) = find_claim(result, "(2-2-2) cannot fit spirals").values.values()
+    (best,) = find_claim(result, "wide or deep enough network fits spirals").values.values()
     assert linear <= 0.85 and small <= 0.85 and best >= 0.95
 
 
 def test_test_accuracy_rises_with_capacity_on_spirals(result):
-    values = _claim(result, "Test accuracy on spirals rises with capacity").values
+    values = find_claim(result, "Test accuracy on spirals rises with capacity").values
     assert values["gain"] >= 0.2 and values["best"] - values["linear"] == pytest.approx(
         values["gain"]
     )
@@ -41,15 +33,15 @@ def test_test_accuracy_rises_with_capacity_on_spirals(result):
 
 
 def test_depth_beats_width_at_about_the_same_cost(result):
-    values = _claim(result, "deeper 2-8-8-8-2 fits spirals better").values
+    values = find_claim(result, "deeper 2-8-8-8-2 fits spirals better").values
     assert values["deep"] < values["wide"]
     assert abs(values["deep_parameters"] - values["wide_parameters"]) <= 20
 
 
 def test_the_loss_spreads_more_over_seeds_for_small_networks(result):
-    values = _claim(result, "varies more from seed to seed for the smallest").values
+    values = find_claim(result, "varies more from seed to seed for the smallest").values
     assert values["std_smallest"] > values["std_largest"]
-    (linear,) = _claim(result, "loss is convex").values.values()
+    (linear,) = find_claim(result, "loss is convex").values.values()
     assert 0 <= linear <= 0.001
 
 
@@ -64,13 +56,7 @@ def test_the_numbers_cover_every_size_and_data_set(result):
 
 
 def test_figures_and_self_contained_reports(result):
-    paths = result.figure_paths()
-    assert [path.name for path in paths] == ["boundaries.png", "capacity.png"]
-    assert all(path.read_bytes()[:4] == b"\x89PNG" for path in paths)
-    assert (result.folder / "report.md").is_file()
-    page = (result.folder / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == len(paths)
-    assert re.findall(r'src="(?!data:)', page) == [] and "http" not in page
+    assert_figures_and_reports(result, ["boundaries", "capacity"])
 
 
 def test_the_same_seed_gives_the_same_numbers(result, tmp_path):
