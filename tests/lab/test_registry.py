@@ -9,7 +9,7 @@ PART_1 = ("linear-regression", "multi-target", "activations", "vanishing-gradien
 
 
 def test_the_seven_experiments_of_part_1_are_registered_in_course_order():
-    assert tuple(lab.EXPERIMENTS) == PART_1
+    assert tuple(lab.EXPERIMENTS)[: len(PART_1)] == PART_1
     for name, experiment in lab.EXPERIMENTS.items():
         assert experiment.name == name and experiment.question.endswith("?")
 

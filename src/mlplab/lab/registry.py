@@ -41,6 +41,7 @@ def _registry(*experiments):
 # Each experiment's module imports Experiment from here, so they are imported once it exists.
 from mlplab.lab import (  # noqa: E402
     activations,
+    custom_losses,
     linear_collapse,
     linear_regression,
     multi_target,
@@ -57,5 +58,6 @@ EXPERIMENTS = _registry(
     linear_collapse.EXPERIMENT,
     width_depth.EXPERIMENT,
     softmax.EXPERIMENT,
+    custom_losses.EXPERIMENT,
 )
 """The lab's experiments by name, in the order of the course."""
