@@ -42,8 +42,11 @@ def _registry(*experiments):
 from mlplab.lab import (  # noqa: E402
     activations,
     custom_losses,
+    fine_tuning,
+    inside_the_network,
     linear_collapse,
     linear_regression,
+    momentum,
     multi_target,
     softmax,
     vanishing_gradients,
@@ -59,5 +62,8 @@ EXPERIMENTS = _registry(
     width_depth.EXPERIMENT,
     softmax.EXPERIMENT,
     custom_losses.EXPERIMENT,
+    momentum.EXPERIMENT,
+    fine_tuning.EXPERIMENT,
+    inside_the_network.EXPERIMENT,
 )
 """The lab's experiments by name, in the order of the course."""
