@@ -10,7 +10,7 @@ and their choices are read from ``Settings`` and the registries it names; nothin
 import argparse
 import dataclasses
 
-from mlplab.experiment import PRESETS, Settings
+from mlplab.experiment import PRESETS, Settings, SettingsError
 from mlplab.experiment.settings import read_toml
 
 # Options of the command that are not settings of the run: where it goes and how it prints.
@@ -101,3 +101,13 @@ def settings_sources(args):
     command = {key: toml.pop(key) for key in COMMAND_OPTIONS if key in toml}
     command.update({key: given[key] for key in COMMAND_OPTIONS if key in given})
     return {key: value for key, value in given.items() if key in known}, toml, command
+
+
+def settings_from(given, toml, path):
+    """The run's Settings: TOML file, then command line; a TOML value at fault names the file."""
+    try:
+        return Settings.from_dict({**toml, **given})
+    except SettingsError as error:
+        if error.setting in toml and error.setting not in given:
+            raise SettingsError(error.setting, f"{error.detail} (in config file {path})") from None
+        raise

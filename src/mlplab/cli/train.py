@@ -7,7 +7,7 @@ from pathlib import Path
 from mlplab import experiment
 from mlplab.cli import config
 from mlplab.cli.config import UsageError
-from mlplab.experiment import CHECKPOINT, Settings, SettingsError
+from mlplab.experiment import CHECKPOINT
 from mlplab.experiment.folder import SameRunError, default_folder
 from mlplab.experiment.settings import preset_values
 from mlplab.train import NonFiniteLossError, format_confusion_matrix
@@ -60,7 +60,7 @@ def run(args):
     given, toml, command = config.settings_sources(args)
     progress = not command.get("quiet", False)
     if args.resume is None:
-        settings = _settings(given, toml, args.config)
+        settings = config.settings_from(given, toml, args.config)
         folder = Path(command["out"]) if "out" in command else default_folder(settings.dataset)
     else:
         folder = _resume_folder(args.resume, command.get("out"))
@@ -109,16 +109,6 @@ def _kept(folder, what):
     if (folder / CHECKPOINT).exists():
         return f"The last good checkpoint stays in {folder / CHECKPOINT}."
     return f"No checkpoint was written: {what} in its first epoch."
-
-
-def _settings(given, toml, path):
-    """The run's Settings: TOML file, then command line; a TOML value at fault names the file."""
-    try:
-        return Settings.from_dict({**toml, **given})
-    except SettingsError as error:
-        if error.setting in toml and error.setting not in given:
-            raise SettingsError(error.setting, f"{error.detail} (in config file {path})") from None
-        raise
 
 
 def _resume_folder(resume, out):

@@ -146,12 +146,12 @@ def run(settings, out=None, callbacks=(), progress=True):
     mlplab.train.NonFiniteLossError
         When training diverges (the last good checkpoint stays).
     """
-    settings = _as_settings(settings).resolved()
+    settings = as_settings(settings).resolved()
     if out is None:
-        return _train(_build(settings), None, callbacks, progress, checkpoint=None)
+        return _train(build_parts(settings), None, callbacks, progress, checkpoint=None)
     folder = Path(out)
     run_folder.check_new_folder(folder, settings.identity())  # refuse before loading data
-    parts = _build(settings)
+    parts = build_parts(settings)
     run_folder.create_folder(folder)
     with run_folder.locked(folder):
         # Checked again under the lock: another run may have taken the folder meanwhile.
@@ -196,7 +196,7 @@ def _resume_locked(folder, callbacks, progress, changes):
         # resumed to write them; one with its results has nothing left to do.
         if (folder / RESULTS).exists():
             _refuse_complete(folder, state, requested.epochs)
-    parts = _build(requested, preprocessing=document["preprocessing"])
+    parts = build_parts(requested, preprocessing=document["preprocessing"])
     if requested.epochs != saved.epochs:
         # Written once the checkpoint has been taken in, so a refused one changes nothing.
         callbacks = [_ConfigWriter(folder / CONFIG, _run_document(parts)), *callbacks]
@@ -233,7 +233,7 @@ def _refuse_complete(folder, state, epochs):
         )
 
 
-def _as_settings(settings):
+def as_settings(settings):
     """``settings`` as a Settings object (from a dict if need be)."""
     if isinstance(settings, Settings):
         return settings
@@ -242,8 +242,10 @@ def _as_settings(settings):
     raise TypeError(f"run() takes Settings or a dict of settings, not {type(settings).__name__}")
 
 
-def _build(settings, preprocessing=None):
+def build_parts(settings, preprocessing=None):
     """Data, network, loss, optimizer, schedule and loaders of a run, all from registries.
+
+    The one place a run is built: :func:`run`, :func:`resume` and :func:`lr_find` use it.
 
     The run's generator draws, in this order, the validation split, the initial weights, then
     (while training) the shuffles and dropout masks: the same seed gives the same run.
