@@ -44,11 +44,13 @@ from mlplab.lab import (  # noqa: E402
     custom_losses,
     fine_tuning,
     inside_the_network,
+    interview_questions,
     learning_rate,
     linear_collapse,
     linear_regression,
     momentum,
     multi_target,
+    overfitting,
     softmax,
     vanishing_gradients,
     width_depth,
@@ -65,7 +67,9 @@ EXPERIMENTS = _registry(
     custom_losses.EXPERIMENT,
     learning_rate.EXPERIMENT,
     momentum.EXPERIMENT,
+    overfitting.EXPERIMENT,
     fine_tuning.EXPERIMENT,
     inside_the_network.EXPERIMENT,
+    interview_questions.EXPERIMENT,
 )
 """The lab's experiments by name, in the order of the course."""
