@@ -30,21 +30,10 @@ def _run(lab):
     trial_steps = lab.choose(300, 2000)
     halvings = lab.choose(12, 20)
     options = {"n_samples": 1000, "noise": 0.05, "seed": lab.seed}
-    lab.setting(
-        dataset="linear",
-        dataset_options=options,
-        layers=[3, 1],
-        optimizer="sgd",
-        lr=LEARNING_RATE,
-        schedule="cosine",
-        epochs=epochs,
-        batch_size=BATCH_SIZE,
-        val_split=0,
-        trial_steps=trial_steps,
-        halvings=halvings,
-        path_steps=PATH_STEPS,
-    )
-    result = _train(options, epochs, lab.seed)
+    settings = _settings(options, epochs, lab.seed)
+    lab.setting(**settings.to_dict(), trial_steps=trial_steps, halvings=halvings,
+                path_steps=PATH_STEPS)  # fmt: skip
+    result = run(settings, progress=False)
     data = load_dataset("linear", **options)  # the run's training rows (val_split=0)
     x, y = _with_bias(data.x_train), data.y_train.astype(numpy.float64)
     names = list(result.data["true_parameters"])
@@ -83,9 +72,9 @@ def _run(lab):
     )
 
 
-def _train(options, epochs, seed):
-    """The one-layer network trained by SGD on ``linear`` through the experiment layer."""
-    settings = Settings(
+def _settings(options, epochs, seed):
+    """The run of the one-layer network trained by SGD on ``linear`` (the experiment layer's)."""
+    return Settings(
         dataset="linear",
         dataset_options=options,
         layers=[3, 1],
@@ -97,7 +86,6 @@ def _train(options, epochs, seed):
         val_split=0,
         seed=seed,
     )
-    return run(settings, progress=False)
 
 
 def _with_bias(x):
