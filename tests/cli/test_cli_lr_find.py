@@ -4,6 +4,7 @@ import re
 import textwrap
 
 import pytest
+from cli_checks import assert_refused
 
 from mlplab.cli import main
 from mlplab.experiment import Settings, lr_find
@@ -77,15 +78,6 @@ def test_help_lists_the_options_of_train_and_its_own(capsys):
     assert "lr-find" in capsys.readouterr().out
 
 
-def _assert_refused(argv, capsys):
-    """``argv`` exits with 2 and prints exactly one line on standard error; returns it."""
-    assert main(argv) == 2
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    return lines[0]
-
-
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -111,12 +103,12 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     tmp_path, monkeypatch, capsys, argv, message
 ):
     monkeypatch.chdir(tmp_path)
-    line = _assert_refused(["lr-find", *argv, "--quiet"], capsys)
+    line = assert_refused(["lr-find", *argv, "--quiet"], capsys)
     assert line.startswith("mlplab lr-find: error: ") and message in line
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_bad_toml_value_names_the_file(tmp_path, capsys):
     (tmp_path / "run.toml").write_text('optimizer = "adamx"')
-    line = _assert_refused(["lr-find", "--config", str(tmp_path / "run.toml")], capsys)
+    line = assert_refused(["lr-find", "--config", str(tmp_path / "run.toml")], capsys)
     assert "--optimizer" in line and "run.toml" in line

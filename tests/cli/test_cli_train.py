@@ -10,6 +10,7 @@ import textwrap
 
 import numpy
 import pytest
+from cli_checks import assert_refused
 
 import mlplab
 from mlplab.cli import config, main
@@ -111,7 +112,7 @@ def test_toml_takes_lists_where_python_does(tmp_path):
 def test_a_bad_toml_value_is_named_with_its_file(tmp_path, capsys):
     toml = tmp_path / "run.toml"
     toml.write_text('schedule = "exp:-1"\n')
-    line = _assert_refused(["train", "--config", str(toml), "--out", str(tmp_path / "o")], capsys)
+    line = assert_refused(["train", "--config", str(toml), "--out", str(tmp_path / "o")], capsys)
     assert "--schedule" in line and "run.toml" in line
     assert not (tmp_path / "o").exists()
 
@@ -238,15 +239,6 @@ def test_nan_after_a_checkpoint_keeps_the_last_good_one(tmp_path, capsys, monkey
     assert all(numpy.isfinite(value.data).all() for value in state["model"].values())
 
 
-def _assert_refused(argv, capsys, cwd_files_before=()):
-    """``argv`` exits with 2 and prints exactly one line on standard error."""
-    assert main(argv) == 2
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert len(lines) == 1, captured.err
-    return lines[0]
-
-
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -281,7 +273,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     tmp_path, monkeypatch, capsys, argv, message
 ):
     monkeypatch.chdir(tmp_path)
-    line = _assert_refused(["train", *argv, "--quiet"], capsys)
+    line = assert_refused(["train", *argv, "--quiet"], capsys)
     assert message in line
     assert list(tmp_path.iterdir()) == []
 
@@ -290,7 +282,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
 def test_bad_toml_is_refused(tmp_path, capsys, content):
     (tmp_path / "run.toml").write_text(content)
     out = tmp_path / "out"
-    line = _assert_refused(
+    line = assert_refused(
         ["train", "--config", str(tmp_path / "run.toml"), "--out", str(out)], capsys
     )
     assert "run.toml" in line or "--epochs" in line
@@ -301,13 +293,13 @@ def test_a_folder_holding_a_run_is_refused_and_left_alone(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", *QUICK, "--epochs", "1", "--out", str(out)]) == 0
     before = {path.name: path.read_bytes() for path in out.iterdir()}
-    line = _assert_refused(
+    line = assert_refused(
         ["train", *QUICK, "--epochs", "1", "--lr", "0.01", "--out", str(out)], capsys
     )
     assert "different run" in line and "lr" in line
-    line = _assert_refused(["train", *QUICK, "--epochs", "1", "--out", str(out)], capsys)
+    line = assert_refused(["train", *QUICK, "--epochs", "1", "--out", str(out)], capsys)
     assert "add --resume" in line
-    line = _assert_refused(["train", "--lr", "0.01", "--out", str(out), "--resume"], capsys)
+    line = assert_refused(["train", "--lr", "0.01", "--out", str(out), "--resume"], capsys)
     assert "a resumed run keeps its settings" in line
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
 
@@ -316,7 +308,7 @@ def test_a_damaged_checkpoint_is_refused_on_resume(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", *QUICK, "--epochs", "1", "--out", str(out)]) == 0
     (out / "checkpoint.safetensors").write_bytes(b"not a checkpoint")
-    line = _assert_refused(["train", "--out", str(out), "--resume"], capsys)
+    line = assert_refused(["train", "--out", str(out), "--resume"], capsys)
     assert "checkpoint" in line
 
 
@@ -366,7 +358,7 @@ def test_a_full_disk_names_the_file_keeps_the_checkpoint_and_resume_finishes(
 def test_resume_says_when_it_starts_over_and_when_nothing_is_left(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", *QUICK, "--epochs", "1", "--out", str(out)]) == 0
-    line = _assert_refused(["train", "--out", str(out), "--resume"], capsys)
+    line = assert_refused(["train", "--out", str(out), "--resume"], capsys)
     assert "already complete: it trained all 1 epochs" in line and "--epochs" in line
     (out / "checkpoint.safetensors").unlink()
     (out / "results.json").unlink()
@@ -387,7 +379,7 @@ def test_early_stopping_says_which_epoch_the_test_figures_are_of(tmp_path, capsy
 
 
 def test_a_data_dir_that_does_not_exist_is_refused(tmp_path, capsys):
-    line = _assert_refused(["train", "--data-dir", str(tmp_path / "nowhere")], capsys)
+    line = assert_refused(["train", "--data-dir", str(tmp_path / "nowhere")], capsys)
     assert "--data-dir: folder" in line and "does not exist" in line
 
 
@@ -425,12 +417,12 @@ def test_a_foreign_or_flipped_checkpoint_is_one_line_exit_2_and_changes_nothing(
     )
     (small / "checkpoint.safetensors").write_bytes((large / "checkpoint.safetensors").read_bytes())
     before = {path.name: path.read_bytes() for path in small.iterdir()}
-    line = _assert_refused(["train", "--out", str(small), "--resume", "--epochs", "3"], capsys)
+    line = assert_refused(["train", "--out", str(small), "--resume", "--epochs", "3"], capsys)
     assert "cannot resume" in line and "0.weight" in line
     assert {path.name: path.read_bytes() for path in small.iterdir()} == before
     checkpoint = large / "checkpoint.safetensors"
     data = bytearray(checkpoint.read_bytes())
     data[-100] ^= 0x01  # one bit of one weight
     checkpoint.write_bytes(bytes(data))
-    line = _assert_refused(["train", "--out", str(large), "--resume", "--epochs", "3"], capsys)
+    line = assert_refused(["train", "--out", str(large), "--resume", "--epochs", "3"], capsys)
     assert "damaged" in line

@@ -29,7 +29,8 @@ def flag(name):
 
 
 def add_arguments(parser):
-    """Add an option for every field of Settings (values absent unless given), plus presets."""
+    """Add an option for every field of Settings (values absent unless given), plus a TOML file
+    (``--config``), presets, the run folder and quiet output."""
     for spec in dataclasses.fields(Settings):
         meta = spec.metadata
         if meta["kind"] is dict:
@@ -53,6 +54,9 @@ def add_arguments(parser):
             metavar=meta["metavar"] or spec.name.upper(),
             help=f"{meta['help']}{choices}{default}",
         )
+    parser.add_argument(
+        "--config", metavar="FILE", help="TOML file of settings (keys as the long options)"
+    )
     parser.add_argument(
         "--preset",
         default=argparse.SUPPRESS,

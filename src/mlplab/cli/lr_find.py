@@ -47,9 +47,6 @@ def add_parser(subparsers):
     )
     config.add_arguments(parser)
     parser.add_argument(
-        "--config", metavar="FILE", help="TOML file of settings (keys as the long options)"
-    )
-    parser.add_argument(
         "--start-lr", type=float, default=1e-7, metavar="RATE", help="first rate (default 1e-07)"
     )
     parser.add_argument(

@@ -42,9 +42,6 @@ def add_parser(subparsers):
     )
     config.add_arguments(parser)
     parser.add_argument(
-        "--config", metavar="FILE", help="TOML file of settings (keys as the long options)"
-    )
-    parser.add_argument(
         "--resume",
         nargs="?",
         const="",
