@@ -22,14 +22,14 @@ def test_gradients_of_a_tensor_used_several_times_add_up():
     x = leaf(1.0, 2.0, 3.0)
     y = x * x + x * 3.0 - x / x  # 2x + 3 (+ 0 from x/x)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad, [5.0, 7.0, 9.0])
+    np.testing.assert_allclose(x._grad, [5.0, 7.0, 9.0])
     assert gradcheck(lambda t: t * t + t * 3.0 - t / t, [x])
 
 
 def test_the_same_tensor_as_both_operands():
     x = leaf(1.5, -2.0)
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad, [3.0, -4.0])
+    np.testing.assert_allclose(x._grad, [3.0, -4.0])
     assert gradcheck(lambda t: t @ t, [x])
     assert gradcheck(lambda t: mlplab.stack([t, t, t]), [x])
 
@@ -38,10 +38,10 @@ def test_two_backward_calls_accumulate_into_grad():
     x = leaf(1.0, 2.0)
     (x * 2.0).sum().backward()
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad, [2.0 + 2.0, 2.0 + 4.0])
-    x.grad = None
+    np.testing.assert_allclose(x._grad, [2.0 + 2.0, 2.0 + 4.0])
+    x._grad = None
     (x * 2.0).sum().backward()
-    np.testing.assert_allclose(x.grad, [2.0, 2.0])
+    np.testing.assert_allclose(x._grad, [2.0, 2.0])
 
 
 def _diamond(x):
@@ -56,7 +56,7 @@ def test_diamond_graph():
     _diamond(x).sum().backward()
     twin = torch.tensor([0.5, 1.5], dtype=torch.float64, requires_grad=True)
     _diamond(twin).sum().backward()
-    np.testing.assert_allclose(x.grad, twin.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x._grad, twin.grad.numpy(), rtol=1e-12)
     assert gradcheck(_diamond, [x])
 
 
@@ -66,7 +66,7 @@ def test_a_chain_of_ten_thousand_ops_needs_no_recursion():
     for _ in range(10_000):
         y = y * 1.0001
     y.sum().backward()
-    np.testing.assert_allclose(x.grad, [1.0001**10_000], rtol=1e-9)
+    np.testing.assert_allclose(x._grad, [1.0001**10_000], rtol=1e-9)
 
 
 def test_a_long_chain_works_with_grad_too():
@@ -81,13 +81,13 @@ def test_a_long_chain_works_with_grad_too():
 def test_leaves_sharing_one_incoming_gradient_get_separate_arrays():
     a, b = leaf(1.0, 2.0), leaf(3.0, 4.0)
     (a + b).sum().backward()
-    assert not np.shares_memory(a.grad, b.grad)
-    a.grad += 1.0  # writable, and b's gradient is untouched
-    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    assert not np.shares_memory(a._grad, b._grad)
+    a._grad += 1.0  # writable, and b's gradient is untouched
+    np.testing.assert_array_equal(b._grad, [1.0, 1.0])
     c = leaf(1.0, 2.0)
     c.reshape(2, 1).sum().backward()
-    c.grad *= 3.0
-    np.testing.assert_array_equal(c.grad, [3.0, 3.0])
+    c._grad *= 3.0
+    np.testing.assert_array_equal(c._grad, [3.0, 3.0])
 
 
 def test_non_leaves_and_constants_get_no_grad():
@@ -95,12 +95,12 @@ def test_non_leaves_and_constants_get_no_grad():
     c = mlplab.tensor([3.0, 4.0], dtype="float64")
     y = x * c
     (y * 2.0).sum().backward()
-    assert y.grad is None
-    assert c.grad is None
+    assert y._grad is None
+    assert c._grad is None
     assert not y.is_leaf
     assert x.is_leaf
     assert y.grad_fn is not None
-    np.testing.assert_array_equal(x.grad, [6.0, 8.0])
+    np.testing.assert_array_equal(x._grad, [6.0, 8.0])
 
 
 def test_mixed_dtypes_give_each_leaf_a_gradient_of_its_own_dtype():
@@ -109,9 +109,9 @@ def test_mixed_dtypes_give_each_leaf_a_gradient_of_its_own_dtype():
     y = x32 * x64
     assert y.dtype == np.float64
     y.sum().backward()
-    assert x32.grad.dtype == np.float32
-    assert x64.grad.dtype == np.float64
-    np.testing.assert_array_equal(x32.grad, [3.0, 4.0])
+    assert x32._grad.dtype == np.float32
+    assert x64._grad.dtype == np.float64
+    np.testing.assert_array_equal(x32._grad, [3.0, 4.0])
 
 
 def test_subgraphs_that_need_no_gradient_are_not_visited():
@@ -130,7 +130,7 @@ def test_subgraphs_that_need_no_gradient_are_not_visited():
     constant = Explode.apply(mlplab.tensor([1.0, 1.0], dtype="float64"))
     assert not constant.requires_grad
     (x * constant).sum().backward()
-    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(x._grad, [1.0, 1.0])
 
 
 # ----------------------------------------------------------------------------- backward errors
@@ -143,10 +143,10 @@ def test_backward_of_a_non_scalar_needs_a_gradient():
 def test_backward_with_an_explicit_gradient():
     x = leaf(1.0, 2.0)
     (x * 3.0).backward(np.array([1.0, 10.0]))
-    np.testing.assert_array_equal(x.grad, [3.0, 30.0])
-    x.grad = None
+    np.testing.assert_array_equal(x._grad, [3.0, 30.0])
+    x._grad = None
     (x * 3.0).backward(mlplab.tensor([2.0, 0.0], dtype="float64"))
-    np.testing.assert_array_equal(x.grad, [6.0, 0.0])
+    np.testing.assert_array_equal(x._grad, [6.0, 0.0])
     with pytest.raises(RuntimeError, match="shape"):
         (x * 3.0).backward(np.ones(3))
 
@@ -154,7 +154,7 @@ def test_backward_with_an_explicit_gradient():
 def test_backward_of_a_one_element_non_scalar_tensor():
     x = leaf(2.0)
     (x * x).backward()
-    np.testing.assert_array_equal(x.grad, [4.0])
+    np.testing.assert_array_equal(x._grad, [4.0])
 
 
 def test_backward_on_a_tensor_that_does_not_require_grad():
@@ -174,9 +174,9 @@ def test_retain_graph_allows_a_second_backward():
     x = leaf(1.0, 2.0)
     y = (x.exp() * x).sum()
     y.backward(retain_graph=True)
-    first = x.grad.copy()
+    first = x._grad.copy()
     y.backward()
-    np.testing.assert_allclose(x.grad, 2 * first)
+    np.testing.assert_allclose(x._grad, 2 * first)
     with pytest.raises(RuntimeError, match="second time"):
         y.backward()
 
@@ -243,8 +243,8 @@ def test_grad_returns_arrays_and_leaves_dot_grad_alone():
     gx, gw = mlplab.grad((x * w).sum(), [x, w])
     np.testing.assert_array_equal(gx, [3.0, 4.0])
     np.testing.assert_array_equal(gw, [1.0, 2.0])
-    assert x.grad is None
-    assert w.grad is None
+    assert x._grad is None
+    assert w._grad is None
 
 
 def test_grad_of_an_unused_input():
@@ -393,8 +393,8 @@ def test_detect_anomaly_context_manager_and_off_by_default():
     x = leaf(0.0)
     with np.errstate(divide="ignore"):
         x.log().sum().backward()  # no check: the infinite gradient just arrives
-    assert np.isinf(x.grad[0])
-    x.grad = None
+    assert np.isinf(x._grad[0])
+    x._grad = None
     with mlplab.detect_anomaly(), np.errstate(divide="ignore"):
         y = x.log()
         with pytest.raises(FloatingPointError, match="LogBackward"):
@@ -489,12 +489,12 @@ def test_random_expressions_match_torch(seed):
     ref = _build(plan, theirs, *_torch_ops())
     out.backward()
     ref.backward()
-    assert _relative_difference(out.data, ref.detach().numpy()) <= 1e-10
+    assert _relative_difference(out._data, ref.detach().numpy()) <= 1e-10
     for t, r in zip(ours, theirs, strict=True):
         expected = np.zeros(t.shape) if r.grad is None else r.grad.numpy()
-        got = np.zeros(t.shape) if t.grad is None else t.grad
+        got = np.zeros(t.shape) if t._grad is None else t._grad
         if expected.any():
             assert _relative_difference(got, expected) <= 1e-10
         else:
             np.testing.assert_array_equal(got, expected)
-    assert any(t.grad is not None and t.grad.any() for t in ours)
+    assert any(t._grad is not None and t._grad.any() for t in ours)

@@ -20,7 +20,7 @@ def test_zeros_and_ones(make):
     assert x.requires_grad
     assert x.is_leaf
     fill = 0.0 if make is mlplab.zeros else 1.0
-    np.testing.assert_array_equal(x.data, np.full((2, 2), fill))
+    np.testing.assert_array_equal(x._data, np.full((2, 2), fill))
 
 
 def test_integer_creation_cannot_require_grad():
@@ -34,14 +34,14 @@ def test_full_has_the_dtype_torch_gives_its_value(value):
     theirs = torch.full((2, 3), value)
     assert ours.shape == (2, 3)
     assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours._data, theirs.numpy())
 
 
 def test_full_with_a_dtype_and_requires_grad():
     x = mlplab.full([2], 3, dtype="float64", requires_grad=True)
     assert x.dtype == np.float64
     assert x.requires_grad
-    np.testing.assert_array_equal(x.data, [3.0, 3.0])
+    np.testing.assert_array_equal(x._data, [3.0, 3.0])
 
 
 def test_like_variants_keep_shape_and_dtype():
@@ -50,7 +50,7 @@ def test_like_variants_keep_shape_and_dtype():
         y = like(x)
         assert y.shape == (2, 3)
         assert y.dtype == np.float64
-        np.testing.assert_array_equal(y.data, np.full((2, 3), fill))
+        np.testing.assert_array_equal(y._data, np.full((2, 3), fill))
         assert like(x, dtype="float32").dtype == np.float32
         assert like(np.zeros(4, dtype=np.int32)).dtype == np.int32
         assert like(x, requires_grad=True).requires_grad
@@ -63,7 +63,7 @@ def test_like_variants_keep_shape_and_dtype():
 def test_arange_matches_torch(args, dtype):
     ours = mlplab.arange(*args)
     assert ours.dtype == dtype
-    np.testing.assert_array_equal(ours.data, torch.arange(*args).numpy())
+    np.testing.assert_array_equal(ours._data, torch.arange(*args).numpy())
 
 
 def test_arange_with_dtype():
@@ -71,7 +71,7 @@ def test_arange_with_dtype():
 
 
 def test_eye():
-    np.testing.assert_array_equal(mlplab.eye(3).data, np.eye(3))
+    np.testing.assert_array_equal(mlplab.eye(3)._data, np.eye(3))
     assert mlplab.eye(2, 4).shape == (2, 4)
     assert mlplab.eye(2).dtype == np.float32
     assert mlplab.eye(2, dtype="float64").dtype == np.float64

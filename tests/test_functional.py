@@ -51,13 +51,13 @@ def test_combining_functions_are_at_the_top_level(name):
 )
 def test_methods_and_functions_agree(method, function):
     x = mlplab.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
-    np.testing.assert_array_equal(method(x).data, function(x).data)
+    np.testing.assert_array_equal(method(x)._data, function(x)._data)
 
 
 def test_functions_accept_arrays_and_numbers():
     out = F.exp(np.array([0.0, 1.0]))
     assert isinstance(out, mlplab.Tensor)
-    np.testing.assert_allclose(out.data, [1.0, np.e])
+    np.testing.assert_allclose(out._data, [1.0, np.e])
     assert F.sqrt(4.0).item() == 2.0
     assert F.sum([1.0, 2.0]).item() == 3.0
 
@@ -76,7 +76,7 @@ def test_clip_needs_a_bound_and_accepts_tensor_bounds():
     with pytest.raises(ValueError, match="at least one"):
         F.clip(x)
     np.testing.assert_array_equal(
-        x.clip(mlplab.tensor(-1.0), mlplab.tensor(1.0)).data, [-1, 0.5, 1]
+        x.clip(mlplab.tensor(-1.0), mlplab.tensor(1.0))._data, [-1, 0.5, 1]
     )
 
 
@@ -94,7 +94,7 @@ def test_values_match_torch():
         (F.clip(x, -1, 1), torch.clamp(t, -1, 1)),
     ]
     for ours, theirs in pairs:
-        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(ours._data, theirs.numpy(), rtol=1e-12, atol=1e-15)
 
 
 # ----------------------------------------------------------------------------- stability
@@ -109,10 +109,10 @@ def test_sigmoid_is_stable_for_large_inputs(dtype):
         y = x.sigmoid()
         y.sum().backward()
     reference = 1 / (1 + np.exp(-values.astype(np.longdouble)))
-    np.testing.assert_allclose(y.data, reference.astype(dtype), rtol=1e-6, atol=0)
-    assert np.isfinite(x.grad).all()
-    assert (x.grad >= 0).all()
-    assert x.grad.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(y._data, reference.astype(dtype), rtol=1e-6, atol=0)
+    assert np.isfinite(x._grad).all()
+    assert (x._grad >= 0).all()
+    assert x._grad.dtype == np.dtype(dtype)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -123,13 +123,13 @@ def test_log_softmax_of_extreme_logits_is_finite_and_its_gradient_is_softmax_min
         out = logits.log_softmax(axis=1)
         loss = -out[np.arange(5), targets].sum()
         loss.backward()
-    assert np.isfinite(out.data).all()
-    np.testing.assert_allclose(out.data[0], [0.0, -1000.0])
-    np.testing.assert_allclose(out.data[1], [-1000.0, 0.0])
-    np.testing.assert_allclose(out.data[2], [-np.log(2), -np.log(2)], rtol=1e-6)
+    assert np.isfinite(out._data).all()
+    np.testing.assert_allclose(out._data[0], [0.0, -1000.0])
+    np.testing.assert_allclose(out._data[1], [-1000.0, 0.0])
+    np.testing.assert_allclose(out._data[2], [-np.log(2), -np.log(2)], rtol=1e-6)
     expected = torch.softmax(torch.tensor(EXTREME_LOGITS, dtype=torch.float64), 1).numpy()
     expected[np.arange(5), targets] -= 1
-    np.testing.assert_allclose(logits.grad, expected, atol=1e-7)
+    np.testing.assert_allclose(logits._grad, expected, atol=1e-7)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -140,13 +140,13 @@ def test_softmax_and_logsumexp_of_extreme_logits_are_finite(dtype):
         lse = logits.logsumexp(axis=1)
         (probabilities[:, 0].sum() + lse.sum()).backward()
     reference = torch.tensor(EXTREME_LOGITS, dtype=torch.float64)
-    np.testing.assert_allclose(probabilities.data, torch.softmax(reference, 1).numpy(), atol=1e-7)
-    np.testing.assert_allclose(lse.data, torch.logsumexp(reference, 1).numpy(), rtol=1e-6)
-    assert np.isfinite(logits.grad).all()
+    np.testing.assert_allclose(probabilities._data, torch.softmax(reference, 1).numpy(), atol=1e-7)
+    np.testing.assert_allclose(lse._data, torch.logsumexp(reference, 1).numpy(), rtol=1e-6)
+    assert np.isfinite(logits._grad).all()
 
 
 def test_logsumexp_of_a_row_of_minus_infinity_is_minus_infinity():
     x = mlplab.tensor([[-np.inf, -np.inf], [0.0, -np.inf]], dtype="float64")
     with np.errstate(divide="ignore"):
         out = x.logsumexp(axis=1)
-    np.testing.assert_array_equal(out.data, [-np.inf, 0.0])
+    np.testing.assert_array_equal(out._data, [-np.inf, 0.0])

@@ -41,7 +41,7 @@ def _assert_same_model(a, b):
     for (name_a, p), (name_b, q) in pairs:
         assert name_a == name_b
         assert p.dtype == q.dtype and p.shape == q.shape
-        assert p.data.tobytes() == q.data.tobytes(), name_a
+        assert p._data.tobytes() == q._data.tobytes(), name_a
 
 
 def _rewrite(path, tensors=None, change_meta=None, fix_checksum=True):
@@ -90,11 +90,11 @@ def test_loaded_model_trains_and_predicts_like_the_original(saved):
     assert loaded.training and all(p.requires_grad for p in loaded.parameters())
     x = mlplab.randn(4, 3)
     model.eval(), loaded.eval()
-    np.testing.assert_array_equal(loaded(x).data, model(x).data)
+    np.testing.assert_array_equal(loaded(x)._data, model(x)._data)
     loaded.train()
     loaded(x).sum().backward()
     for p in loaded.parameters():
-        p.data -= 0.1 * p.grad  # parameters are writable arrays
+        p._data -= 0.1 * p._grad  # parameters are writable arrays
 
 
 def test_state_dict_round_trip_through_safetensors_is_bit_exact(tmp_path):
@@ -397,7 +397,7 @@ def test_a_header_length_that_looks_like_a_pickle_marker_still_loads(tmp_path):
 def _crafted(path, spec, extra_tensors=0):
     """A file whose tensors are those of a 3-4-2 MLP (plus tiny extras) and whose description
     is ``spec``, with a correct checksum: only the description is hostile."""
-    tensors = {name: p.data for name, p in nn.MLP("3-4-2").named_parameters()}
+    tensors = {name: p._data for name, p in nn.MLP("3-4-2").named_parameters()}
     tensors.update({f"pad.{i}": np.zeros(1, dtype=np.float32) for i in range(extra_tensors)})
     meta = {"format": "mlplab", "format_version": "1", "model": json.dumps(spec)}
     meta.update(metadata="{}", sha256=tensor_digest(tensors))
@@ -601,4 +601,4 @@ def test_a_load_in_one_thread_leaves_the_layers_of_another_alone():
         thread.start()
         thread.join()
     parameter = built["model"][0].weight
-    assert parameter.data.flags.writeable and parameter.data.any()
+    assert parameter._data.flags.writeable and parameter._data.any()

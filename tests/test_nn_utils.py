@@ -21,7 +21,7 @@ def _pairs(scale=1.0, seed=0):
         theirs.append(torch.zeros(shape, dtype=torch.float64, requires_grad=True))
         if i != 1:
             grad = rng.standard_normal(shape) * scale
-            ours[-1].grad = grad.copy()
+            ours[-1]._grad = grad.copy()
             theirs[-1].grad = torch.from_numpy(grad.copy())
     return ours, theirs
 
@@ -32,22 +32,22 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
     ours, theirs = _pairs(scale=3.0)
     if norm_type == math.inf:
         # PyTorch cannot take the infinity norm of an empty gradient (mlplab takes it as 0).
-        ours[2].grad = theirs[2].grad = None
+        ours[2]._grad = theirs[2].grad = None
     total = clip_grad_norm_(ours, max_norm, norm_type=norm_type)
     expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
     assert isinstance(total, mlplab.Tensor) and total.shape == ()
     assert total.item() == pytest.approx(expected.item(), rel=1e-12)
     for a, b in zip(ours, theirs, strict=True):
-        assert (a.grad is None) == (b.grad is None)
-        if a.grad is not None:
-            np.testing.assert_allclose(a.grad, b.grad.numpy(), rtol=1e-12, atol=1e-15)
+        assert (a._grad is None) == (b.grad is None)
+        if a._grad is not None:
+            np.testing.assert_allclose(a._grad, b.grad.numpy(), rtol=1e-12, atol=1e-15)
 
 
 def test_clip_grad_norm_bounds_the_norm_and_keeps_direction():
     ours, _ = _pairs(scale=10.0)
-    before = [p.grad.copy() for p in ours if p.grad is not None]
+    before = [p._grad.copy() for p in ours if p._grad is not None]
     clip_grad_norm_(ours, 1.0)
-    after = [p.grad for p in ours if p.grad is not None]
+    after = [p._grad for p in ours if p._grad is not None]
     norm = math.sqrt(sum(float((g**2).sum()) for g in after))
     assert norm == pytest.approx(1.0, rel=1e-5)
     ratios = {
@@ -60,32 +60,32 @@ def test_clip_grad_norm_bounds_the_norm_and_keeps_direction():
 
 def test_clip_grad_norm_single_tensor_and_float32():
     w = mlplab.tensor(np.ones(4, dtype=np.float32), requires_grad=True)
-    w.grad = np.full(4, 2.0, dtype=np.float32)
+    w._grad = np.full(4, 2.0, dtype=np.float32)
     total = clip_grad_norm_(w, 1.0)
     assert total.item() == pytest.approx(4.0)
-    assert w.grad.dtype == np.float32
-    np.testing.assert_allclose(w.grad, 0.5 / (1 + 2.5e-7), rtol=1e-6)
+    assert w._grad.dtype == np.float32
+    np.testing.assert_allclose(w._grad, 0.5 / (1 + 2.5e-7), rtol=1e-6)
 
 
 def test_clip_grad_norm_nonfinite():
     ours, _ = _pairs()
-    ours[0].grad[0, 0] = np.inf
+    ours[0]._grad[0, 0] = np.inf
     with pytest.raises(RuntimeError, match="non-finite"):
         clip_grad_norm_(ours, 1.0, error_if_nonfinite=True)
     ours, theirs = _pairs()
-    ours[0].grad[0, 0] = np.nan
+    ours[0]._grad[0, 0] = np.nan
     theirs[0].grad[0, 0] = np.nan
     total = clip_grad_norm_(ours, 1.0)
     torch.nn.utils.clip_grad_norm_(theirs, 1.0)
     assert math.isnan(total.item())
-    assert np.isnan(ours[3].grad).all() and torch.isnan(theirs[3].grad).all()
+    assert np.isnan(ours[3]._grad).all() and torch.isnan(theirs[3].grad).all()
 
 
 def test_clip_grad_norm_without_gradients_and_bad_arguments():
     w = mlplab.tensor(np.ones(3), requires_grad=True)
     assert clip_grad_norm_([w], 1.0).item() == 0.0
     empty = mlplab.tensor(np.ones(0), requires_grad=True)
-    empty.grad = np.ones(0)
+    empty._grad = np.ones(0)
     assert clip_grad_norm_([empty], 1.0, norm_type=math.inf).item() == 0.0
     with pytest.raises(ValueError, match="max_norm must be a number >= 0"):
         clip_grad_norm_([w], -1.0)
@@ -96,13 +96,13 @@ def test_clip_grad_norm_without_gradients_and_bad_arguments():
 @pytest.mark.parametrize("clip_value", [0.0, 0.3, 10.0])
 def test_clip_grad_value_matches_torch(clip_value):
     ours, theirs = _pairs(scale=2.0)
-    grad = ours[0].grad
+    grad = ours[0]._grad
     clip_grad_value_(ours, clip_value)
     torch.nn.utils.clip_grad_value_(theirs, clip_value)
-    assert ours[0].grad is grad  # in place
+    assert ours[0]._grad is grad  # in place
     for a, b in zip(ours, theirs, strict=True):
-        if a.grad is not None:
-            assert np.array_equal(a.grad, b.grad.numpy())
+        if a._grad is not None:
+            assert np.array_equal(a._grad, b.grad.numpy())
 
 
 def test_clip_grad_value_rejects_a_negative_bound():

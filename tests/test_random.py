@@ -78,7 +78,7 @@ def test_manual_seed_resets_the_default_generator():
     first = mlplab.randn(3, 2)
     mlplab.manual_seed(11)
     second = mlplab.randn(3, 2)
-    np.testing.assert_array_equal(first.data, second.data)
+    np.testing.assert_array_equal(first._data, second._data)
     assert mlplab.random.default_generator is mlplab.default_generator
 
 
@@ -90,7 +90,7 @@ def test_random_tensors_take_an_explicit_generator_and_leave_the_default_alone()
     assert mlplab.default_generator.get_state() == state
     assert a.shape == (4,)
     assert b.shape == (2, 3)
-    np.testing.assert_array_equal(a.data, Generator(9).normal((4,)))
+    np.testing.assert_array_equal(a._data, Generator(9).normal((4,)))
 
 
 def test_random_tensor_dtypes_ranges_and_grad():
@@ -101,13 +101,13 @@ def test_random_tensor_dtypes_ranges_and_grad():
     assert mlplab.randn(2, dtype=np.float64, generator=generator).dtype == np.float64
     u = mlplab.rand(1000, generator=generator)
     assert u.dtype == np.float32
-    assert u.data.min() >= 0.0 and u.data.max() < 1.0
+    assert u._data.min() >= 0.0 and u._data.max() < 1.0
     i = mlplab.randint(3, 7, (1000,), generator=generator)
     assert i.dtype == np.int64
-    assert set(np.unique(i.data)) == {3, 4, 5, 6}
+    assert set(np.unique(i._data)) == {3, 4, 5, 6}
     p = mlplab.randperm(10, generator=generator)
     assert p.dtype == np.int64
-    np.testing.assert_array_equal(np.sort(p.data), np.arange(10))
+    np.testing.assert_array_equal(np.sort(p._data), np.arange(10))
 
 
 def test_normal_and_uniform_have_the_requested_moments():

@@ -64,14 +64,20 @@ def test_unknown_dtype_and_unsupported_data_are_type_errors():
         (mlplab.tensor([1.0], dtype="float64"), mlplab.tensor([1.0]), np.float64),
         (mlplab.tensor([1.0]), np.array([2.0]), np.float64),
         (mlplab.tensor([1.0]), np.array([2.0], dtype=np.float32), np.float32),
-        (mlplab.tensor([1]), 2.5, np.float64),
-        (mlplab.tensor([1]), mlplab.tensor([1.0]), np.float64),
+        (mlplab.tensor([1]), 2.5, np.float32),
+        (mlplab.tensor([1]), mlplab.tensor([1.0]), np.float32),
         (mlplab.tensor([1]), 2, np.int64),
+        (mlplab.tensor([1.0]), mlplab.tensor(2.0, dtype="float64"), np.float32),
+        (mlplab.tensor([True]), 2, np.int64),
     ],
 )
-def test_results_follow_numpy_type_promotion(a, b, expected):
+def test_results_follow_pytorchs_type_promotion(a, b, expected):
     assert (a * b).dtype == expected
     assert (a + b).dtype == expected
+    twin = [
+        torch.as_tensor(np.asarray(x)) if isinstance(x, Tensor | np.ndarray) else x for x in (a, b)
+    ]
+    assert torch.empty(0, dtype=(twin[0] * twin[1]).dtype).numpy().dtype == expected
 
 
 def test_integer_tensors_cannot_require_grad():
@@ -87,7 +93,8 @@ def test_integer_tensors_cannot_require_grad():
 # ----------------------------------------------------------------------------- attributes
 def test_attributes():
     x = mlplab.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
-    assert isinstance(x.data, np.ndarray)
+    assert isinstance(x.data, mlplab.Tensor) and not x.data.requires_grad
+    assert np.shares_memory(np.asarray(x.data), x.numpy())
     assert x.grad is None
     assert x.requires_grad
     assert x.shape == (2, 3)
@@ -98,7 +105,7 @@ def test_attributes():
     assert x.size(1) == 3
     assert len(x) == 2
     assert x.T.shape == (3, 2)
-    np.testing.assert_array_equal(x.T.data, x.data.T)
+    np.testing.assert_array_equal(x.T.data, x._data.T)
     assert x.is_leaf
     assert x.grad_fn is None
 
@@ -107,9 +114,9 @@ def test_tensor_copies_its_data_and_from_numpy_shares_it():
     array = np.array([1.0, 2.0])
     copied, shared = mlplab.tensor(array), mlplab.from_numpy(array)
     array[0] = 9.0
-    assert copied.data[0] == 1.0
-    assert shared.data[0] == 9.0
-    assert mlplab.as_tensor(array).data is array
+    assert copied._data[0] == 1.0
+    assert shared._data[0] == 9.0
+    assert mlplab.as_tensor(array)._data is array
     assert mlplab.as_tensor(shared) is shared
     assert mlplab.as_tensor(array, dtype="float32").dtype == np.float32
     with pytest.raises(TypeError, match="ndarray"):
@@ -126,20 +133,20 @@ def test_numpy_scalars_on_the_left_give_tensors():
 def test_backward_on_a_leaf_adds_the_gradient_given():
     x = mlplab.tensor([1.0, 2.0], requires_grad=True)
     x.backward(np.array([3.0, 4.0], dtype=np.float32))
-    np.testing.assert_array_equal(x.grad, [3.0, 4.0])
+    np.testing.assert_array_equal(x._grad, [3.0, 4.0])
 
 
 def test_tensor_of_a_tensor_copies():
     x = mlplab.tensor([1.0, 2.0], requires_grad=True)
     y = Tensor(x)
     assert not y.requires_grad
-    y.data[0] = 5.0
-    assert x.data[0] == 1.0
+    y._data[0] = 5.0
+    assert x._data[0] == 1.0
 
 
 def test_numpy_item_tolist():
     x = mlplab.tensor([[1.5, 2.0]])
-    assert x.numpy() is x.data
+    assert x.numpy() is x._data
     assert x[0, 1].item() == 2.0
     assert isinstance(x[0, 0].item(), float)
     assert x.tolist() == [[1.5, 2.0]]
@@ -155,7 +162,7 @@ def test_numpy_functions_see_the_data():
     m = mlplab.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert np.asarray(m).shape == (2, 2)
     assert np.asarray(m, dtype=np.float64).dtype == np.float64
-    assert np.array(m) is not m.data
+    assert np.array(m) is not m._data
     assert mlplab.tensor([mlplab.tensor(1.0), mlplab.tensor(2.0)]).tolist() == [1.0, 2.0]
 
 
@@ -165,8 +172,8 @@ def test_detach_shares_data_and_leaves_the_graph():
     assert not y.requires_grad
     assert y.grad_fn is None
     d = x.detach()
-    d.data[0] = 7.0
-    assert x.data[0] == 7.0
+    d._data[0] = 7.0
+    assert x._data[0] == 7.0
 
 
 def test_requires_grad_():
@@ -185,7 +192,7 @@ def test_astype_float_double_long():
     assert x.double().dtype == np.float64
     assert x.float().dtype == np.float32
     assert x.long().dtype == np.int64
-    np.testing.assert_array_equal(x.long().data, [1, -2])
+    np.testing.assert_array_equal(x.long()._data, [1, -2])
     assert x.astype("float16").dtype == np.float16
 
 
@@ -205,7 +212,7 @@ def test_iteration_gives_rows_that_keep_the_graph():
     rows = list(x)
     assert [r.tolist() for r in rows] == [[1.0, 2.0], [3.0, 4.0]]
     (rows[0] * 2.0 + rows[1]).sum().backward()
-    np.testing.assert_array_equal(x.grad, [[2.0, 2.0], [1.0, 1.0]])
+    np.testing.assert_array_equal(x._grad, [[2.0, 2.0], [1.0, 1.0]])
 
 
 def test_repr():
@@ -235,17 +242,17 @@ def test_comparisons_give_bool_tensors_without_gradient():
 def test_arithmetic_values():
     a = mlplab.tensor([1.0, 2.0])
     b = mlplab.tensor([4.0, 8.0])
-    np.testing.assert_array_equal((a + b).data, [5.0, 10.0])
-    np.testing.assert_array_equal((b - a).data, [3.0, 6.0])
-    np.testing.assert_array_equal((a * b).data, [4.0, 16.0])
-    np.testing.assert_array_equal((b / a).data, [4.0, 4.0])
-    np.testing.assert_array_equal((a**2).data, [1.0, 4.0])
-    np.testing.assert_array_equal((2**a).data, [2.0, 4.0])
-    np.testing.assert_array_equal((-a).data, [-1.0, -2.0])
+    np.testing.assert_array_equal((a + b)._data, [5.0, 10.0])
+    np.testing.assert_array_equal((b - a)._data, [3.0, 6.0])
+    np.testing.assert_array_equal((a * b)._data, [4.0, 16.0])
+    np.testing.assert_array_equal((b / a)._data, [4.0, 4.0])
+    np.testing.assert_array_equal((a**2)._data, [1.0, 4.0])
+    np.testing.assert_array_equal((2**a)._data, [2.0, 4.0])
+    np.testing.assert_array_equal((-a)._data, [-1.0, -2.0])
     assert (+a) is a
     assert (a @ b).item() == 20.0
-    np.testing.assert_array_equal((1 - a).data, [0.0, -1.0])
-    np.testing.assert_array_equal((8 / b).data, [2.0, 1.0])
+    np.testing.assert_array_equal((1 - a)._data, [0.0, -1.0])
+    np.testing.assert_array_equal((8 / b)._data, [2.0, 1.0])
 
 
 def test_shape_methods():
@@ -267,7 +274,7 @@ def test_shape_methods():
     assert y.squeeze(0).shape == (3, 1)
     assert y.squeeze(-1).shape == (1, 3)
     assert y.squeeze(1).shape == (1, 3, 1)
-    np.testing.assert_array_equal(x.permute(2, 0, 1).data, x.data.transpose(2, 0, 1))
+    np.testing.assert_array_equal(x.permute(2, 0, 1)._data, x._data.transpose(2, 0, 1))
     assert mlplab.tensor(5.0).squeeze(0).shape == ()
 
 
@@ -284,8 +291,8 @@ def test_python_data_with_a_dtype_is_made_in_that_dtype():
 
 def test_argmax_argmin():
     x = mlplab.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
-    np.testing.assert_array_equal(x.argmax(axis=1).data, [1, 0])
-    np.testing.assert_array_equal(x.argmin(dim=0).data, [0, 1, 0])
+    np.testing.assert_array_equal(x.argmax(axis=1)._data, [1, 0])
+    np.testing.assert_array_equal(x.argmin(dim=0)._data, [0, 1, 0])
     assert x.argmax().item() == 3
     assert x.argmax(1, keepdims=True).shape == (2, 1)
     assert x.argmax(dim=1).dtype == np.int64

@@ -21,6 +21,7 @@ class _Mode:
 
     grad_enabled = True
     detect_anomaly = False
+    inplace_stamp = 0  # counts in-place changes process-wide: each stamps the tensor it changed
 
 
 class Function:
@@ -41,6 +42,9 @@ class Function:
     inputs = ()
     needs_input_grad = ()
     saved_tensors = ()
+    stamp = 0  # inplace_stamp when the node was made: later in-place changes have larger stamps
+    output_modified = False  # set when the output's array, saved here, was changed in place
+    previous = None  # on an in-place node: the tensor holding the value before the change
     created_at = None
 
     def save_for_backward(self, *arrays):
@@ -61,7 +65,7 @@ class Function:
     def apply(cls, *inputs, **params):
         """Run the operation on tensors (or constants) and record it when a gradient is needed."""
         ctx = object.__new__(cls)
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
         if _Mode.grad_enabled:
             needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
             record = True in needs
@@ -75,6 +79,7 @@ class Function:
         ctx.creation_number = _next_creation_number()
         if _Mode.detect_anomaly:
             ctx.created_at = traceback.format_stack()[:-2]
+        ctx.stamp = _Mode.inplace_stamp
         return Tensor._make(out, ctx)
 
     def name(self):
@@ -83,6 +88,51 @@ class Function:
 
 
 _next_creation_number = itertools.count().__next__  # orders nodes for the backward pass
+
+
+def mark_output_modified(tensor):
+    """Note, on the node that made ``tensor``, that its saved output is about to change in place."""
+    ctx = tensor._ctx
+    if ctx is not None and ctx.saved_tensors:
+        data = tensor._data
+        if any(array is data for array in ctx.saved_tensors):
+            ctx.output_modified = True
+
+
+def _check_versions(ctx):
+    """Refuse to differentiate with a saved value changed in place since (PyTorch's rule)."""
+    if ctx.output_modified:
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: the output of {ctx.name()}, which it saved. Use an "
+            "out-of-place operation (y = y + 1, not y += 1), or .clone() before the change"
+        )
+    saved = ctx.saved_tensors
+    for index, x in enumerate(ctx.inputs):
+        if (
+            isinstance(x, Tensor)
+            and getattr(x, "_stamp", 0) > ctx.stamp
+            and any(a is x._data for a in saved)
+        ):
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: input {index} of {ctx.name()} (shape {list(x.shape)}, now "
+                f"at version {x._version}) was saved before the change. Change it after "
+                "backward(), or .clone() it before the change"
+            )
+
+
+def _value_before(x, number):
+    """The tensor holding ``x``'s value as node ``number`` used it.
+
+    A tensor changed in place by a recorded operation takes the new node, which keeps the
+    previous value as ``previous`` (also its input 0); a node made before that change follows
+    ``previous`` back to the value it read.
+    """
+    while x._ctx is not None and x._ctx.creation_number > number:
+        x = x._ctx.previous
+    return x
+
 
 _RELEASED = None  # saved_tensors of a node whose backward pass has freed the graph
 
@@ -147,6 +197,20 @@ class enable_grad(_GradModeGuard):
         if function is not None:  # used as a bare decorator
             return cls()(function)
         return super().__new__(cls)
+
+
+class inference_mode(_GradModeGuard):
+    """``no_grad`` under PyTorch's name for inference: record nothing (``inference_mode(False)``
+    records). Tensors made inside are ordinary tensors that require no grad."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # used as a bare decorator
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode=True):
+        super().__init__()
+        self.mode = not bool(mode)
 
 
 class set_grad_enabled(_GradModeGuard):
@@ -234,9 +298,14 @@ def _topological_order(roots):
         ctx = stack.pop()._ctx
         # strict=False: a node freed by an earlier backward has no inputs left (and raises later)
         for x, needed in zip(ctx.inputs, ctx.needs_input_grad, strict=False):
-            if needed and x._ctx is not None and x not in found:
-                found[x] = None
-                stack.append(x)
+            if needed and x._ctx is not None:
+                if x._ctx.creation_number > ctx.creation_number:
+                    x = _value_before(x, ctx.creation_number)
+                    if x._ctx is None:
+                        continue
+                if x not in found:
+                    found[x] = None
+                    stack.append(x)
     return sorted(found, key=_creation_number, reverse=True)
 
 
@@ -249,14 +318,14 @@ def _root_gradient(root, gradient):
             "inside no_grad()"
         )
     if gradient is None:
-        if root.data.size != 1:
+        if root._data.size != 1:
             raise RuntimeError(
                 f"backward() on a tensor of shape {root.shape} needs a `gradient` argument of the "
                 "same shape (d loss / d tensor); to differentiate a scalar, reduce first, e.g. "
                 "y.sum().backward()"
             )
-        return xp.ones_like(root.data)
-    gradient = xp.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
+        return xp.ones_like(root._data)
+    gradient = xp.asarray(gradient._data if isinstance(gradient, Tensor) else gradient)
     if gradient.shape != root.shape:
         raise RuntimeError(
             f"The gradient given has shape {gradient.shape} but the tensor has shape {root.shape}"
@@ -296,10 +365,13 @@ def _sweep(roots, seeds, retain_graph, capture=None):
                 capture[tensor] = g if is_fresh else g.copy()
         elif tensor.requires_grad:
             # PyTorch's accumulation: gradients add up across backward calls.
-            if tensor.grad is None:
-                tensor.grad = g if is_fresh else g.copy()
+            old = tensor._grad
+            if old is None:
+                tensor._grad = g if is_fresh else g.copy()
+            elif old.shape == g.shape and old.dtype == g.dtype:
+                old += g  # in place, as PyTorch: a p.grad held elsewhere sees the sum
             else:
-                tensor.grad = tensor.grad + g
+                tensor._grad = old + g
 
 
 def _backward_node(ctx, g, grads):
@@ -310,6 +382,8 @@ def _backward_node(ctx, g, grads):
             "values were freed by the first backward. Pass retain_graph=True to the first "
             "backward() (or grad()) call if you need to go through the graph again."
         )
+    if ctx.stamp != _Mode.inplace_stamp or ctx.output_modified:
+        _check_versions(ctx)  # only when something was changed in place since the node was made
     input_grads = ctx.backward(ctx, g)
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
@@ -321,10 +395,13 @@ def _backward_node(ctx, g, grads):
     if _Mode.detect_anomaly:
         _check_finite(ctx, input_grads)
     op_fresh = ctx.fresh_grads
+    number = ctx.creation_number
     for x, needed, gx in zip(ctx.inputs, ctx.needs_input_grad, input_grads, strict=True):
         if gx is None or not needed:
             continue
-        data = x.data
+        if x._ctx is not None and x._ctx.creation_number > number:
+            x = _value_before(x, number)
+        data = x._data
         if gx.shape != data.shape:
             raise RuntimeError(
                 f"{ctx.name()} returned a gradient of shape {gx.shape} for an input of shape "

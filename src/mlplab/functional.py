@@ -4,9 +4,13 @@ Arguments may be tensors, arrays or numbers; the work is done by the primitives 
 :mod:`mlplab.ops`. Reductions take NumPy's ``axis``/``keepdims`` and PyTorch's ``dim``/``keepdim``.
 """
 
+import builtins
+import math
+from collections import namedtuple
+
 import numpy
 
-from mlplab import ops
+from mlplab import dtypes, ops
 from mlplab import random as _random
 from mlplab.backend import xp
 from mlplab.tensor import Tensor, as_tensor, shape_from_args
@@ -26,6 +30,15 @@ def resolve_axis(axis, keepdims, dim, keepdim):
 def _tensor(x):
     """``x`` as a tensor (no copy for arrays)."""
     return x if isinstance(x, Tensor) else as_tensor(x)
+
+
+def _floating(x):
+    """``x`` as a tensor, integers and bools converted to the default float dtype (as PyTorch's
+    exp, log, sin... compute them)."""
+    x = _tensor(x)
+    if x._data.dtype.kind == "f":
+        return x
+    return Tensor._make(x._data.astype(dtypes.get_default_dtype()))
 
 
 # ----------------------------------------------------------------------------- arithmetic
@@ -67,22 +80,68 @@ def matmul(a, b):
 # ----------------------------------------------------------------------------- elementwise
 def exp(x):
     """e^x elementwise."""
-    return ops.Exp.apply(_tensor(x))
+    return ops.Exp.apply(_floating(x))
 
 
 def log(x):
     """Natural logarithm elementwise."""
-    return ops.Log.apply(_tensor(x))
+    return ops.Log.apply(_floating(x))
 
 
 def sqrt(x):
     """Square root elementwise."""
-    return ops.Sqrt.apply(_tensor(x))
+    return ops.Sqrt.apply(_floating(x))
 
 
 def abs(x):
     """|x| elementwise."""
     return ops.Abs.apply(_tensor(x))
+
+
+def sin(x):
+    """Sine elementwise."""
+    return ops.Sin.apply(_floating(x))
+
+
+def cos(x):
+    """Cosine elementwise."""
+    return ops.Cos.apply(_floating(x))
+
+
+def clone(x):
+    """A copy of ``x`` in new memory that stays in the graph."""
+    return ops.Clone.apply(_tensor(x))
+
+
+def mm(a, b):
+    """The product of two matrices (both must be 2-D, as PyTorch's ``mm``)."""
+    a, b = _tensor(a), _tensor(b)
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError(
+            f"mm: both arguments must be matrices, got shapes {a.shape} and {b.shape}; use "
+            "matmul for vectors and batches"
+        )
+    return ops.MatMul.apply(a, b)
+
+
+def mv(matrix, vector):
+    """The product of a matrix and a vector (2-D and 1-D, as PyTorch's ``mv``)."""
+    matrix, vector = _tensor(matrix), _tensor(vector)
+    if matrix.ndim != 2 or vector.ndim != 1:
+        raise RuntimeError(
+            f"mv: expects a matrix and a vector, got shapes {matrix.shape} and {vector.shape}"
+        )
+    return ops.MatMul.apply(matrix, vector)
+
+
+def t(x):
+    """The transpose of a matrix; a vector or a scalar as it is (PyTorch's ``t``)."""
+    x = _tensor(x)
+    if x.ndim > 2:
+        raise RuntimeError(
+            f"t() expects a tensor with <= 2 dimensions, but it has {x.ndim}; use transpose(i, j)"
+        )
+    return transpose(x) if x.ndim == 2 else x
 
 
 def cast(x, dtype):
@@ -91,7 +150,7 @@ def cast(x, dtype):
     x = _tensor(x)
     if dtype.kind != "f":
         # An integer or bool result has no gradient (as in PyTorch), so it is not recorded.
-        return Tensor._make(x.data.astype(dtype))
+        return Tensor._make(x._data.astype(dtype))
     return ops.Cast.apply(x, dtype=dtype)
 
 
@@ -110,8 +169,8 @@ def clip(x, min=None, max=None):
     if min is None and max is None:
         raise ValueError("clip() needs at least one of min and max")
     # Bounds are constants (no gradient flows to them, as in PyTorch's clamp).
-    low = min.data if isinstance(min, Tensor) else min
-    high = max.data if isinstance(max, Tensor) else max
+    low = min._data if isinstance(min, Tensor) else min
+    high = max._data if isinstance(max, Tensor) else max
     return ops.Clip.apply(_tensor(x), low=low, high=high)
 
 
@@ -126,12 +185,12 @@ def where(condition, a, b):
 # ----------------------------------------------------------------------------- activations
 def sigmoid(x):
     """1 / (1 + e^-x), without overflow for large |x|."""
-    return ops.Sigmoid.apply(_tensor(x))
+    return ops.Sigmoid.apply(_floating(x))
 
 
 def tanh(x):
     """Hyperbolic tangent."""
-    return ops.Tanh.apply(_tensor(x))
+    return ops.Tanh.apply(_floating(x))
 
 
 def relu(x):
@@ -187,6 +246,90 @@ def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     return ops.Min.apply(_tensor(x), axis=axis, keepdims=keepdims)
 
 
+MaxResult = namedtuple("max", ["values", "indices"])
+"""What ``max(dim)`` returns, as PyTorch's ``torch.return_types.max``."""
+
+MinResult = namedtuple("min", ["values", "indices"])
+"""What ``min(dim)`` returns, as PyTorch's ``torch.return_types.min``."""
+
+
+def extreme_along(x, kind, dim=None, keepdim=False, axis=None, keepdims=None):
+    """PyTorch's ``max``/``min`` (``kind``): the overall value, ``(values, indices)`` along
+    ``dim``, or the elementwise extreme of two tensors; NumPy's ``axis=`` gives values only."""
+    reduce = max if kind == "max" else min
+    if axis is not None:
+        return reduce(x, axis, bool(keepdims))
+    if dim is None:
+        return reduce(x)
+    if isinstance(dim, Tensor):
+        return (maximum if kind == "max" else minimum)(x, dim)
+    x = _tensor(x)
+    axis, _ = resolve_axis(None, False, dim, None)
+    if not isinstance(axis, int):
+        raise TypeError(f"{kind}(dim): dim must be one int, got {dim!r}; use amax for several")
+    axis = ops._normalize_axes(axis, x.ndim)
+    axis = axis[0] if axis else 0
+    array = x._data if x.ndim else x._data.reshape(1)
+    picks = array.argmax(axis=axis) if kind == "max" else array.argmin(axis=axis)
+    # The values are the picked elements, so the gradient goes to the index chosen (as PyTorch),
+    # not shared among ties as amax's is.
+    index = list(xp.indices(picks.shape, sparse=True))
+    index.insert(axis, picks)
+    values = getitem(x if x.ndim else x.reshape(1), tuple(index))
+    if keepdim and x.ndim:
+        values, picks = values.unsqueeze(axis), xp.expand_dims(picks, axis)
+    result = MaxResult if kind == "max" else MinResult
+    return result(values, Tensor._make(picks.astype(numpy.int64, copy=False)))
+
+
+def _count(x, axis):
+    """How many elements a reduction over ``axis`` takes for each result."""
+    count = 1
+    for a in ops._normalize_axes(axis, x.ndim):
+        count *= x.shape[a]
+    return count
+
+
+def var(x, dim=None, *, correction=1, unbiased=None, keepdim=False):
+    """Variance over ``dim`` (all elements when None), dividing by N - correction (as PyTorch:
+    Bessel's correction, 1, by default; ``unbiased=False`` means 0)."""
+    if unbiased is not None:
+        correction = 1 if unbiased else 0
+    x = _floating(x)
+    axis, _ = resolve_axis(None, False, dim, None)
+    deviation = x - mean(x, axis, True)
+    return sum(deviation * deviation, axis, keepdim) / builtins.max(_count(x, axis) - correction, 0)
+
+
+def std(x, dim=None, *, correction=1, unbiased=None, keepdim=False):
+    """Standard deviation over ``dim``: the square root of :func:`var`."""
+    return sqrt(var(x, dim, correction=correction, unbiased=unbiased, keepdim=keepdim))
+
+
+def norm(x, p=2, dim=None, keepdim=False):
+    """The p-norm over ``dim`` (all elements when None): p = 2 or "fro", 1, inf, -inf, or any p."""
+    x = _floating(x)
+    axis, _ = resolve_axis(None, False, dim, None)
+    if p in (2, "fro"):
+        return ops.Norm.apply(x, axis=axis, keepdims=keepdim)
+    if p == 1:
+        return sum(abs(x), axis, keepdim)
+    if p == math.inf:
+        return max(abs(x), axis, keepdim)
+    if p == -math.inf:
+        return min(abs(x), axis, keepdim)
+    if isinstance(p, str) or p <= 0:
+        raise ValueError(f"norm: unsupported p={p!r}; use 2, 'fro', 1, inf, -inf or a p > 0")
+    return sum(abs(x) ** p, axis, keepdim) ** (1 / p)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when |a - b| <= atol + rtol |b| everywhere (PyTorch's and NumPy's test)."""
+    a = a._data if isinstance(a, Tensor) else xp.asarray(a)
+    b = b._data if isinstance(b, Tensor) else xp.asarray(b)
+    return bool(xp.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
 # ----------------------------------------------------------------------------- shape
 def reshape(x, *shape):
     """The same elements in a new shape (one dimension may be -1)."""
@@ -221,15 +364,20 @@ def transpose(x, *axes):
     return permute(x, *axes)
 
 
+def index_arrays(index):
+    """An index with its tensors (and lists) replaced by arrays, as NumPy indexes."""
+    if isinstance(index, tuple):
+        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, Tensor):
+        return index._data
+    if isinstance(index, list):
+        return numpy.asarray(index)
+    return index
+
+
 def getitem(x, index):
     """x[index]: ints, slices, None, Ellipsis, integer or boolean arrays (or tensors)."""
-    if isinstance(index, tuple):
-        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    elif isinstance(index, Tensor):
-        index = index.data
-    if isinstance(index, list):
-        index = numpy.asarray(index)
-    return ops.GetItem.apply(_tensor(x), index=index)
+    return ops.GetItem.apply(_tensor(x), index=index_arrays(index))
 
 
 def concatenate(tensors, axis=0, *, dim=None):
@@ -349,7 +497,7 @@ def _constant(x, name, like, shape=None):
     broadcast to ``shape``."""
     if x is None:
         return None
-    array = x.data if isinstance(x, Tensor) else xp.asarray(x)
+    array = x._data if isinstance(x, Tensor) else xp.asarray(x)
     if like.dtype.kind == "f":
         array = array.astype(like.dtype, copy=False)  # a float64 weight keeps float32 float32
     if shape is None:
@@ -429,7 +577,7 @@ def huber_loss(input, target, *, reduction="mean", delta=1.0, weight=None):
 
     def elementwise(d):
         size = abs(d)
-        return where(size.data < delta, 0.5 * d * d, delta * (size - 0.5 * delta))
+        return where(size._data < delta, 0.5 * d * d, delta * (size - 0.5 * delta))
 
     return _pointwise_loss("huber_loss", input, target, reduction, weight, elementwise, False)
 
@@ -449,7 +597,7 @@ def _class_rows(name, input):
 
 def _class_targets(name, target, batch, classes, ignore_index):
     """Integer targets as a flat array, checked against the batch shape and the class range."""
-    labels = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    labels = target._data if isinstance(target, Tensor) else xp.asarray(target)
     if labels.shape != batch:
         raise ValueError(
             f"{name}: class-index target must have shape {batch} for this input, got {labels.shape}"
@@ -582,7 +730,7 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     check_reduction(reduction)
     input, target = _tensor(input), _tensor(target)
     _check_pair("binary_cross_entropy", input, target)
-    if input.data.size and not bool(((input.data >= 0) & (input.data <= 1)).all()):
+    if input._data.size and not bool(((input._data >= 0) & (input._data <= 1)).all()):
         raise ValueError(
             "binary_cross_entropy: every element of input must be a probability in [0, 1]; "
             "for logits use binary_cross_entropy_with_logits"

@@ -42,7 +42,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     True, or raises :class:`GradcheckError` naming the input, the worst element and both values.
     """
     inputs = [
-        Tensor(x.data.astype(numpy.float64), requires_grad=True)
+        Tensor(x._data.astype(numpy.float64), requires_grad=True)
         if isinstance(x, Tensor) and x.requires_grad
         else x
         for x in inputs
@@ -66,7 +66,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
 
 def _numeric_gradient(fn, inputs, tensor, weights, eps):
     """d sum(weights * fn) / d tensor by central differences, one element at a time."""
-    data = tensor.data
+    data = tensor._data
     numeric = numpy.zeros(data.shape, dtype=numpy.float64)
     flat = data.reshape(-1)  # a view: nudging it nudges the input
     with autograd.no_grad():

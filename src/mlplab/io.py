@@ -54,7 +54,12 @@ SPEC_BYTES_PER_LAYER = 512
 """Bytes of architecture description a file may have per layer it may describe (a Linear's
 description takes about 110)."""
 
-_SUPPORTED_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
+# int64: a buffer's count, such as BatchNorm1d's num_batches_tracked.
+_SUPPORTED_DTYPES = (
+    numpy.dtype(numpy.float32),
+    numpy.dtype(numpy.float64),
+    numpy.dtype(numpy.int64),
+)
 
 
 class ModelFileError(ValueError):
@@ -66,8 +71,8 @@ def _rebuild_matches(model, spec):
     """Raise ValueError unless ``spec`` rebuilds exactly the model's structure and shapes."""
     with deferred_init():
         rebuilt = build_layer(spec)
-    shapes = {name: p.shape for name, p in model.named_parameters()}
-    rebuilt_shapes = {name: p.shape for name, p in rebuilt.named_parameters()}
+    shapes = {name: p.shape for name, p in model.named_state().items()}
+    rebuilt_shapes = {name: p.shape for name, p in rebuilt.named_state().items()}
     if repr(rebuilt) != repr(model) or shapes != rebuilt_shapes:
         raise ValueError(
             f"Cannot save this {type(model).__name__}: its layers were changed so that its config "
@@ -96,7 +101,9 @@ def save(model, path, *, metadata=None):
     except (TypeError, ValueError) as error:
         raise TypeError(f"save(): metadata must be JSON-serialisable: {error}") from None
     tensors = {
-        name: numpy.ascontiguousarray(to_numpy(p.data)) for name, p in model.named_parameters()
+        # asarray, not ascontiguousarray, which would make a 0-d buffer (a count) 1-d.
+        name: numpy.asarray(to_numpy(p._data), order="C")
+        for name, p in model.named_state().items()
     }
     header = {
         "format": FORMAT,
@@ -182,7 +189,8 @@ def _read(path):
         if entry.dtype not in _SUPPORTED_DTYPES:
             raise _fail(
                 path,
-                f"tensor {short_repr(name)} has dtype {entry.dtype}; expected float32 or float64",
+                f"tensor {short_repr(name)} has dtype {entry.dtype}; expected float32, float64 "
+                "or int64",
             )
     # The description is measured before it is parsed: JSON takes many times its size in memory.
     most = SPEC_BYTES_PER_LAYER * _layer_limit(parsed)
@@ -236,7 +244,7 @@ def _build(path, spec, parsed):
 
 def _check_entries(path, model, shapes):
     """Raise one error listing the missing, unexpected and mis-shaped tensors (ten at most)."""
-    own = {name: p.shape for name, p in model.named_parameters()}
+    own = {name: p.shape for name, p in model.named_state().items()}
     problems = [
         f"missing tensor {name!r} (shape {shape})"
         for name, shape in own.items()
@@ -274,10 +282,10 @@ def load(path):
     model = _build(path, spec, parsed)
     _check_entries(path, model, parsed.shapes)
     arrays = _verified_arrays(path, parsed, meta)
-    for name, parameter in model.named_parameters():
+    for name, parameter in model.named_state().items():
         # A copy in the layer's dtype (a float64 file loads into a float32 layer as float32),
         # which also frees the parameters from the file's read-only bytes.
-        parameter.data = xp.asarray(arrays[name].astype(parameter.dtype))
+        parameter._data = xp.asarray(arrays[name].astype(parameter.dtype))
     return model
 
 

@@ -7,6 +7,7 @@ broadcast as NumPy does; :func:`unbroadcast` sums each gradient back to its inpu
 
 from mlplab.autograd import Function
 from mlplab.backend import errstate, xp
+from mlplab.dtypes import float_of, promote
 
 
 def unbroadcast(grad, shape):
@@ -48,6 +49,7 @@ class Add(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promote(a, b)
         ctx.shapes = (_shape(a), _shape(b))
         return a + b
 
@@ -66,6 +68,7 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promote(a, b)
         ctx.shapes = (_shape(a), _shape(b))
         return a - b
 
@@ -86,16 +89,22 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        a, b = promote(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        # Only what a needed gradient uses is kept (as PyTorch): x * 2 keeps 2, not x, so a later
+        # in-place change of x does not invalidate it.
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.shapes = (_shape(a), _shape(b))
         return a * b
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
+        shape_a, shape_b = ctx.shapes
         return (
-            unbroadcast(grad * b, _shape(a)) if need_a else None,
-            unbroadcast(grad * a, _shape(b)) if need_b else None,
+            unbroadcast(grad * b, shape_a) if need_a else None,
+            unbroadcast(grad * a, shape_b) if need_b else None,
         )
 
 
@@ -106,18 +115,26 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promote(a, b)
+        dtype = getattr(a, "dtype", None)
+        dtype = getattr(b, "dtype", None) if dtype is None else dtype
+        if dtype is not None and dtype.kind != "f":
+            # int / int is true division: a float of the default dtype, as PyTorch gives.
+            a, b = promote(xp.asarray(a, dtype=float_of(dtype)), b)
         out = a / b
-        ctx.save_for_backward(a, b, out)
+        ctx.save_for_backward(b, out if ctx.needs_input_grad[1] else None)
+        ctx.shapes = (_shape(a), _shape(b))
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        a, b, out = ctx.saved_tensors
+        b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
+        shape_a, shape_b = ctx.shapes
         grad_over_b = grad / b
         return (
-            unbroadcast(grad_over_b, _shape(a)) if need_a else None,
-            unbroadcast(-grad_over_b * out, _shape(b)) if need_b else None,
+            unbroadcast(grad_over_b, shape_a) if need_a else None,
+            unbroadcast(-grad_over_b * out, shape_b) if need_b else None,
         )
 
 
@@ -128,8 +145,9 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promote(a, b)
         out = a**b
-        ctx.save_for_backward(a, b, out)
+        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod
@@ -184,7 +202,9 @@ class MatMul(Function):
                 f"{'only' if len(b_shape) == 1 else 'second-to-last'} dimension of the second "
                 f"({inner_b})"
             )
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.shapes = (a_shape, b_shape)
         try:
             return a @ b
         except ValueError as error:  # batch dimensions that do not broadcast
@@ -197,8 +217,12 @@ class MatMul(Function):
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        if a.ndim == 2 and b.ndim == 2:  # the common case, without reshaping
+        a_shape, b_shape = ctx.shapes
+        if len(a_shape) == 2 and len(b_shape) == 2:  # the common case, without reshaping
             return (grad @ b.T if need_a else None, a.T @ grad if need_b else None)
+        # A gradient that is not needed was not saved: stand in zeros of its shape.
+        a = xp.zeros(a_shape, grad.dtype) if a is None else a
+        b = xp.zeros(b_shape, grad.dtype) if b is None else b
         # Promote 1-D operands to matrices as NumPy does, then undo it on the gradients: a
         # vector b became a column (output axis -1), a vector a a row (output axis -2).
         a2 = a[None, :] if a.ndim == 1 else a
@@ -308,6 +332,7 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promote(a, b)
         ctx.save_for_backward(a, b)
         return xp.maximum(a, b)
 
@@ -325,6 +350,7 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        a, b = promote(a, b)
         ctx.save_for_backward(a, b)
         return xp.minimum(a, b)
 
@@ -375,6 +401,7 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx, condition, a, b):
+        a, b = promote(a, b)
         ctx.save_for_backward(condition)
         ctx.shapes = (_shape(a), _shape(b))
         return xp.where(condition, a, b)
@@ -390,6 +417,134 @@ class Where(Function):
             unbroadcast(xp.where(condition, grad, zero), shape_a) if need_a else None,
             unbroadcast(xp.where(condition, zero, grad), shape_b) if need_b else None,
         )
+
+
+class Sin(Function):
+    """sin a:  d/da = cos a."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return xp.sin(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * xp.cos(a)
+
+
+class Cos(Function):
+    """cos a:  d/da = -sin a."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return xp.cos(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return -grad * xp.sin(a)
+
+
+class Clone(Function):
+    """A copy of a in new memory:  d/da = 1."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Norm(Function):
+    """sqrt(sum(a^2)) over axes:  d/da = a / norm (0 where the norm is 0, as PyTorch)."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, axis, keepdims):
+        axes = _normalize_axes(axis, a.ndim)
+        out = xp.sqrt((a * a).sum(axis=axes, keepdims=True))
+        ctx.save_for_backward(a, out)
+        return (
+            out
+            if keepdims
+            else out.reshape(tuple(n for i, n in enumerate(a.shape) if i not in axes))
+        )
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        safe = xp.where(out == 0, 1, out)
+        return a * (grad.reshape(out.shape) / safe) * (out != 0)
+
+
+# ----------------------------------------------------------------------------- in-place writes
+class Fill(Function):
+    """Every element set to ``value`` (a number or an array of a's shape):  d/da = 0."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, value):
+        out = xp.empty_like(a)
+        out[...] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return xp.zeros_like(grad)  # zeros, not None: PyTorch's graph goes on through a
+
+
+class CopyFrom(Function):
+    """a overwritten by src, broadcast to a's shape and cast to its dtype:  d/dsrc = 1, d/da = 0."""
+
+    @staticmethod
+    def forward(ctx, a, src):
+        ctx.shape = _shape(src)
+        out = xp.empty_like(a)
+        out[...] = src
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_src = ctx.needs_input_grad
+        return (
+            xp.zeros_like(grad) if need_a else None,
+            unbroadcast(grad, ctx.shape) if need_src else None,
+        )
+
+
+class SetItem(Function):
+    """a with a[index] = value:  d/da = grad outside the index, d/dvalue = grad[index]."""
+
+    fresh_grads = True
+
+    @staticmethod
+    def forward(ctx, a, value, index):
+        ctx.index = index
+        ctx.shape = _shape(value)
+        out = a.copy()
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_value = ctx.needs_input_grad
+        grad_a = grad_value = None
+        if need_a:
+            grad_a = grad.copy()
+            grad_a[ctx.index] = 0
+        if need_value:
+            grad_value = unbroadcast(grad[ctx.index], ctx.shape).copy()
+        return grad_a, grad_value
 
 
 # ----------------------------------------------------------------------------- activations

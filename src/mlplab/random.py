@@ -7,6 +7,8 @@ The same seed gives the same numbers. NumPy's global ``np.random`` is never used
 
 import numpy
 
+from mlplab import devices as _device
+from mlplab import dtypes
 from mlplab.backend import xp
 from mlplab.tensor import Tensor, shape_from_args
 
@@ -95,24 +97,63 @@ def generator_or_default(generator):
     return default_generator if generator is None else generator
 
 
-def randn(*shape, generator=None, dtype=numpy.float32, requires_grad=False):
-    """Tensor of standard normal samples."""
-    data = generator_or_default(generator).normal(shape_from_args(shape), dtype=dtype)
-    return Tensor(data, requires_grad=requires_grad)
+def _float(dtype):
+    """``dtype`` resolved, or the default float dtype when None."""
+    return dtypes.get_default_dtype() if dtype is None else dtypes.resolve(dtype)
 
 
-def rand(*shape, generator=None, dtype=numpy.float32, requires_grad=False):
-    """Tensor of uniform samples from [0, 1)."""
-    data = generator_or_default(generator).uniform(shape_from_args(shape), dtype=dtype)
-    return Tensor(data, requires_grad=requires_grad)
+def _made(data, device, requires_grad):
+    """Wrap new samples after checking the device this process can use."""
+    _device.check(device)
+    return Tensor(data, requires_grad=requires_grad) if requires_grad else Tensor._make(data)
 
 
-def randint(low, high, size, generator=None):
-    """Tensor of int64 samples from [low, high)."""
-    data = generator_or_default(generator).integers(low, high, size).astype(numpy.int64)
-    return Tensor(data)
+def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False):
+    """Tensor of standard normal samples (the default float dtype unless ``dtype`` says)."""
+    data = generator_or_default(generator).normal(shape_from_args(shape), dtype=_float(dtype))
+    return _made(data, device, requires_grad)
 
 
-def randperm(n, generator=None):
-    """Tensor holding a random permutation of range(n)."""
-    return Tensor(generator_or_default(generator).permutation(n).astype(numpy.int64))
+def rand(*shape, generator=None, dtype=None, device=None, requires_grad=False):
+    """Tensor of uniform samples from [0, 1) (the default float dtype unless ``dtype`` says)."""
+    data = generator_or_default(generator).uniform(shape_from_args(shape), dtype=_float(dtype))
+    return _made(data, device, requires_grad)
+
+
+def randn_like(x, generator=None, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples of ``x``'s shape and (float) dtype."""
+    dtype = x.dtype if dtype is None else dtype
+    return randn(
+        x.shape, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad
+    )
+
+
+def rand_like(x, generator=None, dtype=None, device=None, requires_grad=False):
+    """Uniform samples from [0, 1) of ``x``'s shape and (float) dtype."""
+    dtype = x.dtype if dtype is None else dtype
+    return rand(
+        x.shape, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad
+    )
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None):
+    """Tensor of integers from [low, high): ``randint(low, high, size)`` or ``randint(high, size)``
+    (PyTorch's two forms); int64 unless ``dtype`` says otherwise."""
+    if size is None:
+        if high is None:
+            raise TypeError(
+                "randint() needs a size, e.g. randint(10, (3,)) or randint(0, 10, (3,))"
+            )
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    size = (size,) if isinstance(size, int) else tuple(size)
+    dtype = numpy.int64 if dtype is None else dtypes.resolve(dtype)
+    data = generator_or_default(generator).integers(low, high, size).astype(dtype)
+    return _made(data, device, False)
+
+
+def randperm(n, generator=None, dtype=None, device=None):
+    """Tensor holding a random permutation of range(n) (int64 unless ``dtype`` says)."""
+    dtype = numpy.int64 if dtype is None else dtypes.resolve(dtype)
+    return _made(generator_or_default(generator).permutation(n).astype(dtype), device, False)

@@ -1,23 +1,28 @@
 """Tensor: an array, its gradient, and the operation that made it.
 
-A tensor wraps an array of the engine's array module (``.data``). When it requires a gradient,
-every operation applied to it records a node (``._ctx``) so that :meth:`Tensor.backward` can apply
-the chain rule in reverse. Operators and methods here only forward to the primitives in
-:mod:`mlplab.ops` and the functions in :mod:`mlplab.functional`.
+A tensor wraps an array of the engine's array module (``._data``; ``.data`` is that array as a
+tensor outside the graph, as in PyTorch). When it requires a gradient, every operation applied to
+it records a node (``._ctx``) so that :meth:`Tensor.backward` can apply the chain rule in reverse;
+the gradient array is ``._grad``, seen as a tensor through ``.grad``. Operators and methods here
+only forward to the primitives in :mod:`mlplab.ops` and the functions in
+:mod:`mlplab.functional`. In-place operations (``add_``, ``+=``, ``t[i] = v`` ...) follow
+PyTorch's rules, with a version counter that catches a saved value changed before backward.
 
-Dtypes follow PyTorch when a tensor is made from Python data and NumPy afterwards:
+Dtypes follow PyTorch:
 
-* Python floats (and lists holding any float) become ``float32``, Python ints ``int64``, Python
-  bools ``bool`` -- as ``torch.tensor`` does;
+* Python floats (and lists holding any float) become the default dtype (float32 unless
+  :func:`mlplab.set_default_dtype` says otherwise), Python ints ``int64``, Python bools ``bool``;
 * an ndarray (or NumPy scalar) keeps its dtype;
-* results of operations follow NumPy's type promotion: ``float32 op float64 -> float64``, and a
-  Python number on either side keeps the tensor's dtype (``float32 * 2.0 -> float32``).
+* results of operations follow PyTorch's promotion (:mod:`mlplab.dtypes`): ``float32 op float64
+  -> float64``, a Python number keeps the tensor's dtype (``float32 * 2.0 -> float32``), and a
+  float32 tensor stays float32 with an integer tensor (``x ** n``).
 """
 
 import numbers
 
 import numpy
 
+from mlplab import dtypes
 from mlplab.backend import to_numpy, xp
 
 FLOAT_KINDS = ("f",)
@@ -25,14 +30,7 @@ FLOAT_KINDS = ("f",)
 
 def _resolve_dtype(dtype):
     """Turn a dtype given as a NumPy dtype, a type or a name into a NumPy dtype."""
-    if dtype is None:
-        return None
-    try:
-        return numpy.dtype(dtype)
-    except TypeError as error:
-        raise TypeError(
-            f"Unknown dtype {dtype!r}: use a NumPy dtype or its name, e.g. 'float32'"
-        ) from error
+    return dtypes.resolve(dtype)
 
 
 def _python_dtype(array, data):
@@ -46,7 +44,7 @@ def _python_dtype(array, data):
     if kind in "iu":
         return numpy.dtype(numpy.int64)
     if kind == "f":
-        return numpy.dtype(numpy.float32)
+        return dtypes.get_default_dtype()
     raise TypeError(
         f"Cannot make a tensor from {type(data).__name__} data of kind {array.dtype}: "
         "use numbers, nested lists of numbers, or an ndarray"
@@ -57,7 +55,7 @@ def as_array(data, dtype=None, copy=True):
     """``data`` (Tensor, ndarray, number or nested list) as an array, by mlplab's dtype rules."""
     dtype = _resolve_dtype(dtype)
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, xp.ndarray | numpy.ndarray | numpy.generic):
         array = xp.asarray(data)
         if array.dtype.kind not in "biuf":
@@ -98,15 +96,29 @@ def _check_can_require_grad(array):
 class Tensor:
     """An n-dimensional array that can record operations and compute gradients."""
 
-    __slots__ = ("__weakref__", "_ctx", "data", "grad", "requires_grad")
+    # ``_data`` is the array, ``_grad`` the gradient array (or None); the public ``data`` and
+    # ``grad`` wrap them as tensors. ``_grad_tensor`` caches the wrapper of ``_grad``.
+    # ``_version`` counts in-place changes, so a backward pass can tell that a value it saved
+    # was changed since (PyTorch's version counter).
+    __slots__ = (
+        "__weakref__",
+        "_ctx",
+        "_data",
+        "_grad",
+        "_grad_tensor",
+        "_stamp",
+        "_version",
+        "requires_grad",
+    )
 
     # Make ndarray <op> Tensor defer to Tensor's reflected operators instead of broadcasting
     # over the Tensor object element by element.
     __array_ufunc__ = None
 
     def __init__(self, data, dtype=None, requires_grad=False):
-        self.data = as_array(data, dtype)
-        self.grad = None
+        self._data = as_array(data, dtype)
+        self._grad = None
+        self._version = self._stamp = 0
         self.requires_grad = False
         self._ctx = None
         if requires_grad:
@@ -118,27 +130,67 @@ class Tensor:
         tensor = object.__new__(Tensor)
         if not isinstance(array, xp.ndarray):
             array = xp.asarray(array)  # NumPy returns scalars from 0-d operations
-        tensor.data = array
-        tensor.grad = None
+        tensor._data = array
+        tensor._grad = None
+        tensor._version = tensor._stamp = 0
         tensor.requires_grad = ctx is not None
         tensor._ctx = ctx
         return tensor
 
     # ----------------------------------------------------------------- attributes
     @property
+    def data(self):
+        """The values as a tensor outside the graph, sharing its memory (PyTorch's ``.data``)."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = as_array(value, copy=False)
+
+    @property
+    def grad(self):
+        """The gradient as a tensor (the same object while the gradient array is), or None."""
+        array = self._grad
+        if array is None:
+            return None
+        wrapper = getattr(self, "_grad_tensor", None)
+        if wrapper is None or wrapper._data is not array:
+            wrapper = Tensor._make(array)
+            self._grad_tensor = wrapper
+        return wrapper
+
+    @grad.setter
+    def grad(self, value):
+        if value is None:
+            self._grad = None
+            return
+        array = as_array(value, copy=False)
+        if array.shape != self._data.shape:
+            raise RuntimeError(
+                f"assigned grad has data of a different size: shape {list(array.shape)} for a "
+                f"tensor of shape {list(self._data.shape)}"
+            )
+        if array.dtype != self._data.dtype:
+            raise RuntimeError(
+                f"assigned grad has data of a different type: {array.dtype} for a tensor of "
+                f"dtype {self._data.dtype}; convert it first, e.g. g.astype('{self._data.dtype}')"
+            )
+        self._grad = array
+
+    @property
     def shape(self):
         """The shape of the data, a tuple of ints."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self):
         """The NumPy dtype of the data."""
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self):
         """The number of dimensions."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def is_leaf(self):
@@ -155,16 +207,38 @@ class Tensor:
         """The tensor with its axes reversed (the transpose of a matrix)."""
         return self.transpose()
 
+    @property
+    def device(self):
+        """The device the data is on: ``cpu`` with NumPy, ``cuda:0`` with CuPy."""
+        return _device.CURRENT
+
+    @property
+    def is_cuda(self):
+        """True when the data is a CuPy (GPU) array."""
+        return _device.CURRENT.type == "cuda"
+
     def numel(self):
         """The number of elements."""
-        return self.data.size
+        return self._data.size
+
+    def dim(self):
+        """The number of dimensions (PyTorch's spelling of ``ndim``)."""
+        return self._data.ndim
+
+    def is_floating_point(self):
+        """True for a floating-point dtype."""
+        return self._data.dtype.kind == "f"
+
+    def element_size(self):
+        """Bytes per element."""
+        return self._data.itemsize
 
     def size(self, dim=None):
         """The shape, or the length of dimension ``dim`` (PyTorch's spelling)."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def __len__(self):
-        return len(self.data)
+        return len(self._data)
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
@@ -172,35 +246,35 @@ class Tensor:
     # ----------------------------------------------------------------- conversion
     def numpy(self):
         """The data as a NumPy array (shared with the tensor, not copied, when it is NumPy's)."""
-        return to_numpy(self.data)
+        return to_numpy(self._data)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item() needs a tensor with exactly one element, this one has shape {self.shape}"
             )
-        return self.data.item()
+        return self._data.item()
 
     def __array__(self, dtype=None, copy=None):
         """The data for NumPy functions (``np.asarray(t)``), in host memory."""
-        array = to_numpy(self.data)
+        array = to_numpy(self._data)
         if dtype is not None and array.dtype != dtype:
             return array.astype(dtype)
         return array.copy() if copy else array
 
     def tolist(self):
         """The data as (nested) Python lists."""
-        return self.data.tolist()
+        return self._data.tolist()
 
     def detach(self):
         """A tensor sharing this one's data, cut off from the graph (requires no gradient)."""
-        return Tensor._make(self.data)
+        return Tensor._make(self._data)
 
     def requires_grad_(self, requires_grad=True):
         """Set whether operations on this leaf tensor are recorded; returns the tensor."""
         if requires_grad:
-            _check_can_require_grad(self.data)
+            _check_can_require_grad(self._data)
         elif self._ctx is not None:
             raise RuntimeError(
                 "requires_grad_(False) only applies to leaf tensors; use .detach() to cut a "
@@ -210,8 +284,49 @@ class Tensor:
         return self
 
     def astype(self, dtype):
-        """This tensor converted to ``dtype``; the gradient flows back in the old dtype."""
-        return F.cast(self, dtype)
+        """This tensor converted to ``dtype`` (itself when it has it already); the gradient flows
+        back in the old dtype."""
+        dtype = dtypes.resolve(dtype)
+        return self if dtype == self._data.dtype else F.cast(self, dtype)
+
+    def clone(self):
+        """A copy in new memory that stays in the graph (the gradient flows back to this one)."""
+        return ops.Clone.apply(self)
+
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+        """This tensor in another dtype and/or on a device: ``to(dtype)``, ``to(device)``,
+        ``to(device, dtype)``, ``to(other_tensor)``; itself when nothing changes (unless copy)."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype if dtype is None else dtype
+            elif isinstance(arg, str | _device.device) or (
+                isinstance(arg, int) and not isinstance(arg, bool)
+            ):
+                device = arg
+            else:
+                dtype = arg
+        _device.check(device)
+        out = self if dtype is None else self.astype(dtype)
+        return out.clone() if copy and out is self else out
+
+    def cpu(self):
+        """This tensor for host memory: itself (``.numpy()`` copies CuPy data to the host)."""
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        """This tensor on the GPU: itself with CuPy, refused (with the way to CUDA) otherwise."""
+        _device.check("cuda" if device is None else device)
+        return self
+
+    def type(self, dtype=None):
+        """The type name without an argument (e.g. ``'torch.FloatTensor'``), else ``.to(dtype)``."""
+        if dtype is None:
+            return _TYPE_NAMES.get(self._data.dtype, f"torch.{self._data.dtype}")
+        return self.astype(dtype)
+
+    def type_as(self, other):
+        """This tensor in ``other``'s dtype."""
+        return self.astype(other.dtype)
 
     def float(self):
         """This tensor as float32."""
@@ -225,6 +340,14 @@ class Tensor:
         """This tensor as int64 (no gradient flows through an integer result)."""
         return self.astype(numpy.int64)
 
+    def int(self):
+        """This tensor as int32."""
+        return self.astype(numpy.int32)
+
+    def bool(self):
+        """This tensor as bool."""
+        return self.astype(numpy.bool_)
+
     def __bool__(self):
         return bool(self.item())
 
@@ -235,17 +358,17 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of one element can be used as an index")
-        return int(self.data.item())
+        return int(self._data.item())
 
     def __repr__(self):
         body = numpy.array2string(
-            to_numpy(self.data), separator=", ", prefix="tensor(", threshold=200
+            to_numpy(self._data), separator=", ", prefix="tensor(", threshold=200
         )
         extras = ""
-        if self.data.dtype not in (numpy.float32, numpy.int64, numpy.bool_):
-            extras += f", dtype={self.data.dtype}"
+        if self._data.dtype not in (numpy.float32, numpy.int64, numpy.bool_):
+            extras += f", dtype={self._data.dtype}"
         if self._ctx is not None:
             extras += f", grad_fn=<{type(self._ctx).__name__}Backward>"
         elif self.requires_grad:
@@ -302,8 +425,19 @@ class Tensor:
     def __rmatmul__(self, other):
         return ops.MatMul.apply(other, self)
 
+    def __floordiv__(self, other):
+        a, b = dtypes.promote(self._data, _data(other))
+        return Tensor._make(a // b)  # piecewise constant: no gradient, as in PyTorch
+
+    def __mod__(self, other):
+        # a - floor(a / b) * b: the gradient with respect to a is 1, as PyTorch's remainder.
+        return self - (self // other) * other
+
     def __neg__(self):
         return ops.Neg.apply(self)
+
+    def __abs__(self):
+        return F.abs(self)
 
     def __pos__(self):
         return self
@@ -311,26 +445,183 @@ class Tensor:
     def __getitem__(self, index):
         return F.getitem(self, index)
 
+    # ----------------------------------------------------------------- in-place operations
+    def _inplace(self, function, *args, **params):
+        """Write ``function(self, *args)`` into this tensor's memory, by PyTorch's rules.
+
+        Recorded (grad mode on, and this tensor or an argument requires grad): the previous
+        value becomes a hidden copy that the new node takes as input 0, and the tensor takes the
+        new node -- so ``c += c * 2`` differentiates right. Outside the graph (``no_grad()``, or
+        nothing requires grad) the values are just overwritten. Either way the version counter
+        goes up, which is how a backward pass notices a value it saved was changed since.
+        """
+        record = self._records(*args)
+        if record and self.requires_grad and self._ctx is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation. "
+                "Update parameters inside `with mlplab.no_grad():` (or change p.data)"
+            )
+        if record:
+            previous = Tensor._make(self._data.copy(), self._ctx)
+            previous.requires_grad = self.requires_grad
+            result = function.apply(previous, *args, **params)
+            result._ctx.previous = previous  # for nodes that read the value before this change
+            out = result._data
+        else:
+            ctx = object.__new__(function)
+            ctx.needs_input_grad = (False,) * (1 + len(args))
+            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+            out = function.forward(ctx, self._data, *arrays, **params)
+        self._write(out, function)
+        autograd.mark_output_modified(self)
+        if record:
+            self._ctx = result._ctx
+            self.requires_grad = True
+        self._count_change()
+        return self
+
+    def _count_change(self):
+        """Count an in-place change: this tensor's version, and the process-wide stamp."""
+        self._version += 1
+        autograd._Mode.inplace_stamp += 1
+        self._stamp = autograd._Mode.inplace_stamp
+
+    def _write(self, out, function):
+        """Copy an in-place operation's result into this tensor, checking shape and dtype."""
+        out = xp.asarray(out)
+        if out.shape != self.shape:
+            raise RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                f"{list(out.shape)} ({function.__name__.lower()}_ cannot grow the tensor it "
+                "changes in place; use the out-of-place form)"
+            )
+        if dtypes.category(out.dtype) > dtypes.category(self._data.dtype):
+            raise RuntimeError(
+                f"result type {out.dtype} can't be cast to the desired output type "
+                f"{self._data.dtype}: convert the tensor first, e.g. t = t.float()"
+            )
+        self._data[...] = out
+
+    def add_(self, other, *, alpha=1):
+        """self += alpha * other, in place; returns self."""
+        return self._inplace(ops.Add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, *, alpha=1):
+        """self -= alpha * other, in place; returns self."""
+        return self._inplace(ops.Sub, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        """self *= other, in place; returns self."""
+        return self._inplace(ops.Mul, other)
+
+    def div_(self, other):
+        """self /= other, in place; returns self."""
+        return self._inplace(ops.Div, other)
+
+    def pow_(self, exponent):
+        """self **= exponent, in place; returns self."""
+        return self._inplace(ops.Pow, exponent)
+
+    def clamp_(self, min=None, max=None):
+        """Limit each element to [min, max], in place; returns self."""
+        if min is None and max is None:
+            raise ValueError("clamp_() needs at least one of min and max")
+        return self._inplace(ops.Clip, low=_data(min), high=_data(max))
+
+    clip_ = clamp_
+
+    def copy_(self, src):
+        """Overwrite this tensor with ``src`` (broadcast to its shape, cast to its dtype)."""
+        return self._inplace(ops.CopyFrom, src)
+
+    def fill_(self, value):
+        """Set every element to ``value``, in place; returns self."""
+        return self._inplace(ops.Fill, value=_data(value))
+
+    def zero_(self):
+        """Set every element to 0, in place; returns self."""
+        return self._inplace(ops.Fill, value=0)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill with uniform samples from [a, b), drawn from mlplab's generator; returns self."""
+        values = _random.generator_or_default(generator).uniform(self.shape, a, b, self.dtype)
+        return self._inplace(ops.Fill, value=values)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill with normal samples N(mean, std^2), drawn from mlplab's generator; returns self."""
+        values = _random.generator_or_default(generator).normal(self.shape, mean, std, self.dtype)
+        return self._inplace(ops.Fill, value=values)
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ipow__(self, exponent):
+        return self.pow_(exponent)
+
+    def __setitem__(self, index, value):
+        """``t[index] = value``: an in-place write, recorded when a gradient flows through it."""
+        index = F.index_arrays(index)
+        if self._records(value):
+            self._inplace(ops.SetItem, value, index=index)
+            return
+        if isinstance(value, Tensor) and dtypes.category(value.dtype) > dtypes.category(self.dtype):
+            raise RuntimeError(
+                f"Index put requires the source and destination dtypes match, got "
+                f"{self.dtype} for the destination and {value.dtype} for the source"
+            )
+        self._data[index] = _data(value)
+        autograd.mark_output_modified(self)
+        self._count_change()
+
+    def _records(self, *args):
+        """True when an in-place operation with ``args`` on this tensor must be recorded."""
+        return autograd._Mode.grad_enabled and (
+            self.requires_grad or any(isinstance(a, Tensor) and a.requires_grad for a in args)
+        )
+
     # Comparisons give bool tensors and are not differentiable, as in PyTorch.
     def __eq__(self, other):
-        return Tensor._make(self.data == _data(other))
+        return Tensor._make(self._data == _data(other))
 
     def __ne__(self, other):
-        return Tensor._make(self.data != _data(other))
+        return Tensor._make(self._data != _data(other))
 
     def __lt__(self, other):
-        return Tensor._make(self.data < _data(other))
+        return Tensor._make(self._data < _data(other))
 
     def __le__(self, other):
-        return Tensor._make(self.data <= _data(other))
+        return Tensor._make(self._data <= _data(other))
 
     def __gt__(self, other):
-        return Tensor._make(self.data > _data(other))
+        return Tensor._make(self._data > _data(other))
 
     def __ge__(self, other):
-        return Tensor._make(self.data >= _data(other))
+        return Tensor._make(self._data >= _data(other))
 
     __hash__ = object.__hash__
+
+    def eq(self, other):
+        """Elementwise ==, as a bool tensor (PyTorch's method form)."""
+        return self == other
+
+    def ne(self, other):
+        """Elementwise !=, as a bool tensor."""
+        return self != other
+
+    def view_as(self, other):
+        """This tensor in ``other``'s shape."""
+        return F.reshape(self, other.shape)
+
+    reshape_as = view_as
 
     # ----------------------------------------------------------------- elementwise methods
     def exp(self):
@@ -348,6 +639,50 @@ class Tensor:
     def abs(self):
         """Absolute value of each element."""
         return F.abs(self)
+
+    def sin(self):
+        """Sine of each element."""
+        return F.sin(self)
+
+    def cos(self):
+        """Cosine of each element."""
+        return F.cos(self)
+
+    def pow(self, exponent):
+        """Each element to the power ``exponent``."""
+        return ops.Pow.apply(self, exponent)
+
+    def add(self, other, *, alpha=1):
+        """self + alpha * other."""
+        return ops.Add.apply(self, other if alpha == 1 else other * alpha)
+
+    def sub(self, other, *, alpha=1):
+        """self - alpha * other."""
+        return ops.Sub.apply(self, other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        """self * other, elementwise."""
+        return ops.Mul.apply(self, other)
+
+    def div(self, other):
+        """self / other, elementwise."""
+        return ops.Div.apply(self, other)
+
+    def matmul(self, other):
+        """Matrix product self @ other."""
+        return ops.MatMul.apply(self, other)
+
+    def mm(self, other):
+        """Product of two matrices."""
+        return F.mm(self, other)
+
+    def mv(self, vector):
+        """Product of a matrix and a vector."""
+        return F.mv(self, vector)
+
+    def t(self):
+        """The transpose of a matrix (a vector or scalar as it is)."""
+        return F.t(self)
 
     def sigmoid(self):
         """Logistic sigmoid 1 / (1 + e^-x) of each element, computed without overflow."""
@@ -374,12 +709,12 @@ class Tensor:
     def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Indices of the largest values along an axis (not differentiable)."""
         axis, keepdims = F.resolve_axis(axis, keepdims, dim, keepdim)
-        return Tensor._make(self.data.argmax(axis=axis, keepdims=keepdims))
+        return Tensor._make(self._data.argmax(axis=axis, keepdims=keepdims))
 
     def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
         """Indices of the smallest values along an axis (not differentiable)."""
         axis, keepdims = F.resolve_axis(axis, keepdims, dim, keepdim)
-        return Tensor._make(self.data.argmin(axis=axis, keepdims=keepdims))
+        return Tensor._make(self._data.argmin(axis=axis, keepdims=keepdims))
 
     # ----------------------------------------------------------------- reductions
     def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
@@ -390,13 +725,47 @@ class Tensor:
         """Mean over ``axis`` (all axes when None)."""
         return F.mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        """Largest values over ``axis`` (the values only, as NumPy's ``max``)."""
-        return F.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The largest value; along ``dim``, PyTorch's ``(values, indices)`` named tuple.
 
-    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
-        """Smallest values over ``axis`` (the values only, as NumPy's ``min``)."""
-        return F.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+        NumPy's spelling ``max(axis=...)`` gives the values only.
+        """
+        return F.extreme_along(self, "max", dim, keepdim, axis, keepdims)
+
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """The smallest value; along ``dim``, PyTorch's ``(values, indices)`` named tuple.
+
+        NumPy's spelling ``min(axis=...)`` gives the values only.
+        """
+        return F.extreme_along(self, "min", dim, keepdim, axis, keepdims)
+
+    def amax(self, dim=None, keepdim=False):
+        """Largest values over ``dim`` (all dimensions when None)."""
+        return F.max(self, dim=dim, keepdim=keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        """Smallest values over ``dim`` (all dimensions when None)."""
+        return F.min(self, dim=dim, keepdim=keepdim)
+
+    def var(self, dim=None, *, correction=1, unbiased=None, keepdim=False):
+        """Variance over ``dim``, with Bessel's correction by default (as PyTorch)."""
+        return F.var(self, dim, correction=correction, unbiased=unbiased, keepdim=keepdim)
+
+    def std(self, dim=None, *, correction=1, unbiased=None, keepdim=False):
+        """Standard deviation over ``dim``, with Bessel's correction by default (as PyTorch)."""
+        return F.std(self, dim, correction=correction, unbiased=unbiased, keepdim=keepdim)
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        """The p-norm over ``dim`` (all elements when None): 2 (Frobenius), 1, inf, or any p."""
+        return F.norm(self, p, dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        """True where any element (along ``dim``) is nonzero (not differentiable)."""
+        return Tensor._make(self._data.any(axis=dim, keepdims=keepdim))
+
+    def all(self, dim=None, keepdim=False):
+        """True where every element (along ``dim``) is nonzero (not differentiable)."""
+        return Tensor._make(self._data.all(axis=dim, keepdims=keepdim))
 
     def softmax(self, axis=-1, *, dim=None):
         """exp(x) / sum(exp(x)) along ``axis``."""
@@ -455,18 +824,31 @@ class Tensor:
         return F.reshape(self, tuple(shape))
 
 
+_TYPE_NAMES = {
+    numpy.dtype(numpy.float32): "torch.FloatTensor",
+    numpy.dtype(numpy.float64): "torch.DoubleTensor",
+    numpy.dtype(numpy.float16): "torch.HalfTensor",
+    numpy.dtype(numpy.int64): "torch.LongTensor",
+    numpy.dtype(numpy.int32): "torch.IntTensor",
+    numpy.dtype(numpy.bool_): "torch.BoolTensor",
+}
+"""What ``Tensor.type()`` answers, in PyTorch's names, so scripts comparing them work."""
+
+
 def _data(x):
     """The array inside ``x`` if it is a Tensor, else ``x`` itself."""
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data, dtype=None, device=None, requires_grad=False):
     """Make a tensor from ``data`` (copied), with PyTorch's default dtypes for Python data."""
+    _device.check(device)
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 
-def as_tensor(data, dtype=None):
+def as_tensor(data, dtype=None, device=None):
     """Make a tensor sharing ``data``'s memory when it is already an array of the right dtype."""
+    _device.check(device)
     if isinstance(data, Tensor) and (dtype is None or data.dtype == _resolve_dtype(dtype)):
         return data
     return Tensor._make(as_array(data, dtype, copy=False))
@@ -481,4 +863,6 @@ def from_numpy(array):
 
 # Bound at the end: these modules import Tensor from here.
 from mlplab import autograd, ops  # noqa: E402
+from mlplab import devices as _device  # noqa: E402
 from mlplab import functional as F  # noqa: E402
+from mlplab import random as _random  # noqa: E402

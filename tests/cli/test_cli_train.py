@@ -163,12 +163,12 @@ def _same_run(folder_a, folder_b):
     assert a["step"] == b["step"]
     numpy.testing.assert_array_equal(a["history"]["step_losses"], b["history"]["step_losses"])
     for name in a["model"]:
-        numpy.testing.assert_array_equal(a["model"][name].data, b["model"][name].data)
+        numpy.testing.assert_array_equal(a["model"][name]._data, b["model"][name]._data)
     weights_a = {
-        n: p.data for n, p in mlplab.load(folder_a / "model.safetensors").named_parameters()
+        n: p._data for n, p in mlplab.load(folder_a / "model.safetensors").named_parameters()
     }
     weights_b = {
-        n: p.data for n, p in mlplab.load(folder_b / "model.safetensors").named_parameters()
+        n: p._data for n, p in mlplab.load(folder_b / "model.safetensors").named_parameters()
     }
     for name, value in weights_a.items():
         assert value.tobytes() == weights_b[name].tobytes(), name
@@ -236,7 +236,7 @@ def test_nan_after_a_checkpoint_keeps_the_last_good_one(tmp_path, capsys, monkey
     assert "epoch 2, step" in capsys.readouterr().err
     state = load_checkpoint(out / "checkpoint.safetensors")
     assert state["epoch"] == 1
-    assert all(numpy.isfinite(value.data).all() for value in state["model"].values())
+    assert all(numpy.isfinite(value._data).all() for value in state["model"].values())
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ QUICK = {"dataset": "digits", "epochs": 2, "batch_size": 64}
 
 def weights(model):
     """Each parameter's bytes, by name."""
-    return {name: p.data.tobytes() for name, p in model.named_parameters()}
+    return {name: p._data.tobytes() for name, p in model.named_parameters()}
 
 
 def test_run_returns_the_model_history_and_test_figures_and_writes_nothing(tmp_path, monkeypatch):

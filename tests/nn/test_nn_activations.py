@@ -21,6 +21,7 @@ CASES = [
     (nn.GELU(approximate="tanh"), torch.nn.GELU(approximate="tanh")),
     (nn.Softplus(), torch.nn.Softplus()),
     (nn.Softplus(beta=2.0, threshold=5.0), torch.nn.Softplus(beta=2.0, threshold=5.0)),
+    (nn.SiLU(), torch.nn.SiLU()),
     (nn.Softmax(dim=1), torch.nn.Softmax(dim=1)),
     (nn.Softmax(dim=0), torch.nn.Softmax(dim=0)),
     (nn.LogSoftmax(dim=1), torch.nn.LogSoftmax(dim=1)),
@@ -45,8 +46,8 @@ def test_value_and_gradient_match_torch(ours, theirs):
     t = torch.tensor(x, requires_grad=True)
     expected = theirs(t)
     expected.backward(torch.tensor(upstream))
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(a.grad, t.grad.numpy(), rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(out._data, expected.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(a._grad, t.grad.numpy(), rtol=1e-10, atol=1e-13)
 
 
 @pytest.mark.parametrize(("ours", "theirs"), CASES, ids=IDS)
@@ -73,8 +74,8 @@ def test_extreme_inputs_stay_finite(module):
     with np.errstate(all="raise"):
         out = module(a)
         out.sum().backward()
-    assert np.isfinite(out.data).all()
-    assert np.isfinite(a.grad).all()
+    assert np.isfinite(out._data).all()
+    assert np.isfinite(a._grad).all()
 
 
 def test_extreme_inputs_match_torch_in_float64():
@@ -84,8 +85,8 @@ def test_extreme_inputs_match_torch_in_float64():
         ours(a).sum().backward()
         t = torch.tensor(x, requires_grad=True)
         theirs(t).sum().backward()
-        np.testing.assert_allclose(ours(mlplab.tensor(x)).data, theirs(torch.tensor(x)).numpy())
-        np.testing.assert_allclose(a.grad, t.grad.numpy())
+        np.testing.assert_allclose(ours(mlplab.tensor(x))._data, theirs(torch.tensor(x)).numpy())
+        np.testing.assert_allclose(a._grad, t.grad.numpy())
 
 
 def test_float32_stays_float32():
@@ -94,7 +95,7 @@ def test_float32_stays_float32():
         out = module(x)
         assert out.dtype == np.float32, module
         out.sum().backward()
-        assert x.grad.dtype == np.float32
+        assert x._grad.dtype == np.float32
 
 
 def test_get_activation_names_every_activation():
@@ -117,14 +118,14 @@ def test_names_with_dashes_are_the_registry_names():
 
 def test_hidden_activations_are_all_but_those_along_an_axis():
     hidden = nn.HIDDEN_ACTIVATIONS
-    assert hidden == ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus")
+    assert hidden == ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "silu")
     assert set(nn.ACTIVATIONS) - set(nn.HIDDEN_ACTIVATIONS) == {"softmax", "log_softmax"}
     x = _data()
     for name in nn.HIDDEN_ACTIVATIONS:
         # Elementwise: the values do not depend on how the elements are laid out.
         module = nn.get_activation(name)
         np.testing.assert_allclose(
-            module(mlplab.tensor(x.ravel())).data, module(mlplab.tensor(x)).data.ravel()
+            module(mlplab.tensor(x.ravel()))._data, module(mlplab.tensor(x))._data.ravel()
         )
 
 

@@ -36,14 +36,14 @@ def test_calculate_gain_matches_torch(nonlinearity, param):
 
 
 def _check_uniform(w, bound):
-    assert np.abs(w.data).max() <= bound * (1 + 1e-6)
-    assert np.abs(w.data).max() > 0.99 * bound
-    np.testing.assert_allclose(w.data.var(), bound**2 / 3, rtol=0.03)
+    assert np.abs(w._data).max() <= bound * (1 + 1e-6)
+    assert np.abs(w._data).max() > 0.99 * bound
+    np.testing.assert_allclose(w._data.var(), bound**2 / 3, rtol=0.03)
 
 
 def _check_normal(w, std):
-    np.testing.assert_allclose(w.data.std(), std, rtol=0.02)
-    np.testing.assert_allclose(w.data.mean(), 0, atol=0.02 * std)
+    np.testing.assert_allclose(w._data.std(), std, rtol=0.02)
+    np.testing.assert_allclose(w._data.mean(), 0, atol=0.02 * std)
 
 
 def test_xavier_uniform_and_normal():
@@ -66,37 +66,37 @@ def test_kaiming_uniform_and_normal(mode, nonlinearity, a):
 
 def test_receptive_field_counts_in_the_fans():
     w = init.xavier_uniform_(_weight((20, 10, 3, 3)), generator=mlplab.Generator(2))
-    assert np.abs(w.data).max() <= math.sqrt(6 / (90 + 180))
+    assert np.abs(w._data).max() <= math.sqrt(6 / (90 + 180))
 
 
 def test_uniform_normal_constant_zeros_ones():
     w = init.uniform_(_weight(), -2, 3, generator=mlplab.Generator(3))
-    assert w.data.min() >= -2 and w.data.max() < 3
-    np.testing.assert_allclose(w.data.mean(), 0.5, atol=0.02)
+    assert w._data.min() >= -2 and w._data.max() < 3
+    np.testing.assert_allclose(w._data.mean(), 0.5, atol=0.02)
     w = init.normal_(_weight(), mean=1.0, std=0.5, generator=mlplab.Generator(3))
-    np.testing.assert_allclose([w.data.mean(), w.data.std()], [1.0, 0.5], rtol=0.01)
-    assert not init.zeros_(w).data.any()
-    assert (init.ones_(w).data == 1).all()
-    assert (init.constant_(w, 0.25).data == 0.25).all()
+    np.testing.assert_allclose([w._data.mean(), w._data.std()], [1.0, 0.5], rtol=0.01)
+    assert not init.zeros_(w)._data.any()
+    assert (init.ones_(w)._data == 1).all()
+    assert (init.constant_(w, 0.25)._data == 0.25).all()
 
 
 def test_init_fills_in_place_keeps_dtype_and_records_nothing():
     w = _weight((4, 5), np.float64)
-    data = w.data
+    data = w._data
     out = init.kaiming_normal_(w, generator=mlplab.Generator(0))
-    assert out is w and w.data is data and w.dtype == np.float64
-    assert w.is_leaf and w.grad is None
+    assert out is w and w._data is data and w.dtype == np.float64
+    assert w.is_leaf and w._grad is None
 
 
 def test_same_seed_same_weights():
     a = init.xavier_normal_(_weight((8, 8)), generator=mlplab.Generator(4))
     b = init.xavier_normal_(_weight((8, 8)), generator=mlplab.Generator(4))
-    assert a.data.tobytes() == b.data.tobytes()
+    assert a._data.tobytes() == b._data.tobytes()
     mlplab.manual_seed(4)
     c = init.kaiming_uniform_(_weight((8, 8)))
     mlplab.manual_seed(4)
     d = init.kaiming_uniform_(_weight((8, 8)))
-    assert c.data.tobytes() == d.data.tobytes()
+    assert c._data.tobytes() == d._data.tobytes()
 
 
 @pytest.mark.parametrize(

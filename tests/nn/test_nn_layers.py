@@ -43,6 +43,19 @@ def check_layer_contract(layer, input_shape, output_shape, parameter_count):
         (nn.Flatten(), (4, 2, 3, 5), (4, 30), 0),
         (nn.Flatten(0, 1), (4, 2, 3), (8, 3), 0),
         (nn.Dropout(0.3), (4, 2), (4, 2), 0),
+        (nn.SiLU(), (4, 2), (4, 2), 0),
+        (nn.BatchNorm1d(3), (4, 3), (4, 3), 6),
+        (nn.BatchNorm1d(3, affine=False, momentum=None), (4, 3, 5), (4, 3, 5), 0),
+        (nn.BatchNorm1d(3, bias=False, track_running_stats=False), (4, 3), (4, 3), 3),
+        (nn.LayerNorm(5), (4, 5), (4, 5), 10),
+        (nn.LayerNorm((2, 5), elementwise_affine=False), (4, 2, 5), (4, 2, 5), 0),
+        (nn.LayerNorm(5, bias=False, eps=1e-3, dtype="float64"), (4, 5), (4, 5), 5),
+        (
+            nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3), nn.SiLU(), nn.LayerNorm(3)),
+            (6, 4),
+            (6, 3),
+            15 + 6 + 6,
+        ),
         (
             nn.MLP("6-5-4-3", activation="gelu", dropout=0.1, output_activation="softmax"),
             (2, 6),
@@ -59,7 +72,8 @@ def test_layer_contract(layer, input_shape, output_shape, count):
 def test_every_registered_layer_is_covered_by_a_contract():
     assert set(LAYERS) == {
         "Linear", "Sequential", "Identity", "Flatten", "Dropout", "MLP", "Sigmoid", "Tanh",
-        "ReLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax", "LogSoftmax",
+        "ReLU", "LeakyReLU", "ELU", "GELU", "Softplus", "Softmax", "LogSoftmax", "SiLU",
+        "BatchNorm1d", "LayerNorm",
     }  # fmt: skip
 
 
@@ -70,9 +84,9 @@ def test_linear_matches_torch(bias, input_shape):
     ours = nn.Linear(5, 3, bias=bias, dtype="float64")
     theirs = torch.nn.Linear(5, 3, bias=bias, dtype=torch.float64)
     with torch.no_grad():
-        theirs.weight.copy_(torch.tensor(ours.weight.data))
+        theirs.weight.copy_(torch.tensor(ours.weight._data))
         if bias:
-            theirs.bias.copy_(torch.tensor(ours.bias.data))
+            theirs.bias.copy_(torch.tensor(ours.bias._data))
     x = RNG.normal(size=input_shape)
     upstream = RNG.normal(size=(*input_shape[:-1], 3))
     a = mlplab.tensor(x, requires_grad=True)
@@ -81,11 +95,11 @@ def test_linear_matches_torch(bias, input_shape):
     t = torch.tensor(x, requires_grad=True)
     expected = theirs(t)
     expected.backward(torch.tensor(upstream))
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(a.grad, t.grad.numpy(), rtol=1e-13, atol=1e-14)
-    np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(out._data, expected.detach().numpy(), rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(a._grad, t.grad.numpy(), rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(ours.weight._grad, theirs.weight._grad.numpy(), rtol=1e-13)
     if bias:
-        np.testing.assert_allclose(ours.bias.grad, theirs.bias.grad.numpy(), rtol=1e-13)
+        np.testing.assert_allclose(ours.bias._grad, theirs.bias._grad.numpy(), rtol=1e-13)
 
 
 def test_linear_gradcheck():
@@ -101,9 +115,9 @@ def test_linear_skips_the_input_gradient_when_not_needed():
     layer = nn.Linear(3, 2)
     x = mlplab.randn(4, 3)
     layer(x).sum().backward()
-    assert x.grad is None
-    assert layer.weight.grad.shape == (2, 3) and layer.bias.grad.shape == (2,)
-    assert layer.weight.grad.dtype == np.float32
+    assert x._grad is None
+    assert layer.weight._grad.shape == (2, 3) and layer.bias._grad.shape == (2,)
+    assert layer.weight._grad.dtype == np.float32
 
 
 def test_linear_default_init_is_pytorchs():
@@ -112,25 +126,25 @@ def test_linear_default_init_is_pytorchs():
     bound = 1 / math.sqrt(400)
     for p in (layer.weight, layer.bias):
         assert p.dtype == np.float32
-        assert np.abs(p.data).max() <= bound
-        assert np.abs(p.data).max() > 0.99 * bound
+        assert np.abs(p._data).max() <= bound
+        assert np.abs(p._data).max() > 0.99 * bound
     # Variance of U(-b, b) is b^2 / 3; 120,000 samples pin it within a few percent.
-    np.testing.assert_allclose(layer.weight.data.var(), bound**2 / 3, rtol=0.03)
-    np.testing.assert_allclose(layer.weight.data.mean(), 0, atol=0.01 * bound)
+    np.testing.assert_allclose(layer.weight._data.var(), bound**2 / 3, rtol=0.03)
+    np.testing.assert_allclose(layer.weight._data.mean(), 0, atol=0.01 * bound)
 
 
 def test_linear_same_seed_same_weights():
     a = nn.Linear(6, 4, generator=mlplab.Generator(5))
     b = nn.Linear(6, 4, generator=mlplab.Generator(5))
     c = nn.Linear(6, 4, generator=mlplab.Generator(6))
-    assert a.weight.data.tobytes() == b.weight.data.tobytes()
-    assert a.bias.data.tobytes() == b.bias.data.tobytes()
-    assert a.weight.data.tobytes() != c.weight.data.tobytes()
+    assert a.weight._data.tobytes() == b.weight._data.tobytes()
+    assert a.bias._data.tobytes() == b.bias._data.tobytes()
+    assert a.weight._data.tobytes() != c.weight._data.tobytes()
     mlplab.manual_seed(3)
     d = nn.Linear(6, 4)
     mlplab.manual_seed(3)
     e = nn.Linear(6, 4)
-    assert d.weight.data.tobytes() == e.weight.data.tobytes()
+    assert d.weight._data.tobytes() == e.weight._data.tobytes()
 
 
 @pytest.mark.parametrize(
@@ -214,7 +228,7 @@ def test_sequential_indexing_slicing_replacing_appending():
 def test_dropout_training_keeps_the_mean_and_drops_at_rate_p():
     p = 0.3
     x = mlplab.ones(200, 500)
-    out = nn.Dropout(p, generator=mlplab.Generator(0))(x).data
+    out = nn.Dropout(p, generator=mlplab.Generator(0))(x)._data
     n = out.size
     dropped = (out == 0).mean()
     # Binomial: std of the observed rate is sqrt(p (1 - p) / n) ~ 0.0007; allow 5 sigma.
@@ -235,9 +249,9 @@ def test_dropout_eval_is_the_identity_and_p_zero_too():
 def test_dropout_p_one_zeroes_everything():
     x = mlplab.randn(10, 10, requires_grad=True)
     out = nn.Dropout(1.0)(x)
-    assert not out.data.any()
+    assert not out._data.any()
     out.sum().backward()
-    assert not x.grad.any()
+    assert not x._grad.any()
 
 
 def test_dropout_same_seed_same_mask_and_gradient_follows_mask():
@@ -245,19 +259,19 @@ def test_dropout_same_seed_same_mask_and_gradient_follows_mask():
     a = nn.Dropout(0.5, generator=mlplab.Generator(7))(x)
     b = nn.Dropout(0.5, generator=mlplab.Generator(7))(x)
     c = nn.Dropout(0.5, generator=mlplab.Generator(8))(x)
-    assert a.data.tobytes() == b.data.tobytes()
-    assert a.data.tobytes() != c.data.tobytes()
+    assert a._data.tobytes() == b._data.tobytes()
+    assert a._data.tobytes() != c._data.tobytes()
     a.sum().backward()
-    expected = np.where(a.data != 0, 2.0, 0.0)
-    np.testing.assert_array_equal(x.grad, expected.astype(np.float32))
+    expected = np.where(a._data != 0, 2.0, 0.0)
+    np.testing.assert_array_equal(x._grad, expected.astype(np.float32))
 
 
 def test_dropout_default_generator_is_reset_by_manual_seed():
     x = mlplab.ones(30, 30)
     mlplab.manual_seed(11)
-    first = F.dropout(x, 0.5).data.copy()
+    first = F.dropout(x, 0.5)._data.copy()
     mlplab.manual_seed(11)
-    np.testing.assert_array_equal(F.dropout(x, 0.5).data, first)
+    np.testing.assert_array_equal(F.dropout(x, 0.5)._data, first)
 
 
 def test_dropout_keeps_the_dtype():
@@ -269,7 +283,7 @@ def test_dropout_keeps_the_dtype():
 def test_flatten_matches_torch():
     x = RNG.normal(size=(2, 3, 4, 5))
     for args in [(), (0,), (1, 2), (2, -1), (0, -2)]:
-        ours = nn.Flatten(*args)(mlplab.tensor(x)).data
+        ours = nn.Flatten(*args)(mlplab.tensor(x))._data
         theirs = torch.nn.Flatten(*args)(torch.tensor(x)).numpy()
         np.testing.assert_array_equal(ours, theirs)
     with pytest.raises(ValueError, match="start_dim 2 comes after end_dim 1"):

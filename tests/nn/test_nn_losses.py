@@ -29,14 +29,14 @@ def _compare(ours, theirs, inputs, grad_inputs, rtol=1e-11, atol=1e-13):
     ]
     value = ours(*ours_in)
     expected = theirs(*theirs_in)
-    np.testing.assert_allclose(value.data, expected.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(value._data, expected.detach().numpy(), rtol=rtol, atol=atol)
     assert value.shape == tuple(expected.shape)
     upstream = RNG.uniform(0.5, 1.5, size=value.shape)
     value.backward(upstream)
     expected.backward(torch.tensor(upstream))
     for i in grad_inputs:
         np.testing.assert_allclose(
-            ours_in[i].grad, theirs_in[i].grad.numpy(), rtol=rtol * 10, atol=atol * 10
+            ours_in[i]._grad, theirs_in[i]._grad.numpy(), rtol=rtol * 10, atol=atol * 10
         )
 
 
@@ -176,14 +176,16 @@ def test_cross_entropy_is_stable_at_extreme_logits(logits, dtype):
     with np.errstate(all="raise"):
         loss = F.cross_entropy(x, labels, label_smoothing=0.1)
         loss.backward()
-        probabilities = F.softmax(x.detach(), axis=1).data
+        probabilities = F.softmax(x.detach(), axis=1)._data
     assert np.isfinite(loss.item())
     onehot = np.eye(2, dtype=dtype)[labels]
-    np.testing.assert_allclose(x.grad, 0.9 * (probabilities - onehot) + 0.1 * (probabilities - 0.5))
-    x.grad = None
+    np.testing.assert_allclose(
+        x._grad, 0.9 * (probabilities - onehot) + 0.1 * (probabilities - 0.5)
+    )
+    x._grad = None
     with np.errstate(all="raise"):
         F.cross_entropy(x, labels).backward()
-    np.testing.assert_allclose(x.grad, probabilities - onehot)  # softmax minus one-hot
+    np.testing.assert_allclose(x._grad, probabilities - onehot)  # softmax minus one-hot
 
 
 # ----------------------------------------------------------------------------- binary losses
@@ -208,7 +210,7 @@ def test_bce_clamps_log_at_minus_100_like_torch():
     theirs = torch.nn.functional.binary_cross_entropy(
         torch.tensor(probabilities), torch.tensor(target), reduction="none"
     )
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours._data, theirs.numpy())
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -250,8 +252,8 @@ def test_bce_with_logits_is_stable_at_extreme_logits(pos_weight):
         pos_weight=None if pos_weight is None else torch.tensor(pos_weight),
     )
     expected.sum().backward()
-    np.testing.assert_allclose(loss.data, expected.detach().numpy())
-    np.testing.assert_allclose(x.grad, t.grad.numpy())
+    np.testing.assert_allclose(loss._data, expected.detach().numpy())
+    np.testing.assert_allclose(x._grad, t.grad.numpy())
 
 
 # ----------------------------------------------------------------------------- gradcheck
@@ -371,13 +373,13 @@ def test_multi_task_loss_weights_and_reports_parts():
     y_b = RNG.integers(0, 3, size=5)
     loss = nn.MultiTaskLoss({"value": (nn.MSELoss(), 0.5), "kind": nn.CrossEntropyLoss()})
     total = loss({"value": out_a, "kind": out_b}, {"value": mlplab.tensor(y_a), "kind": y_b})
-    mse = ((out_a.data - y_a) ** 2).mean()
+    mse = ((out_a._data - y_a) ** 2).mean()
     ce = nn.CrossEntropyLoss()(out_b.detach(), y_b).item()
     np.testing.assert_allclose(total.item(), 0.5 * mse + ce, rtol=1e-14)
     assert loss.parts == pytest.approx({"value": mse, "kind": ce}, rel=1e-14)
     total.backward()
-    np.testing.assert_allclose(out_a.grad, 0.5 * 2 * (out_a.data - y_a) / out_a.data.size)
-    assert out_b.grad is not None
+    np.testing.assert_allclose(out_a._grad, 0.5 * 2 * (out_a._data - y_a) / out_a._data.size)
+    assert out_b._grad is not None
     with pytest.raises(KeyError, match="task 'kind' needs an entry"):
         loss({"value": out_a}, {"value": y_a})
 
@@ -387,10 +389,10 @@ def test_l2_penalty_value_and_gradient():
     w2 = mlplab.tensor(RNG.normal(size=4), requires_grad=True)
     penalty = nn.l2_penalty([w1, w2], strength=0.1)
     np.testing.assert_allclose(
-        penalty.item(), 0.1 * ((w1.data**2).sum() + (w2.data**2).sum()), rtol=1e-14
+        penalty.item(), 0.1 * ((w1._data**2).sum() + (w2._data**2).sum()), rtol=1e-14
     )
     penalty.backward()
-    np.testing.assert_allclose(w1.grad, 0.2 * w1.data, rtol=1e-14)
+    np.testing.assert_allclose(w1._grad, 0.2 * w1._data, rtol=1e-14)
     with pytest.raises(ValueError, match="strength must be non-negative"):
         nn.l2_penalty([w1], strength=-1)
 
@@ -401,7 +403,7 @@ def test_l2_penalty_step_equals_sgd_weight_decay():
     x = RNG.normal(size=(4, 2))
     w = mlplab.tensor(w0, requires_grad=True)
     ((mlplab.tensor(x) @ w.T).sum() + nn.l2_penalty([w], 0.05)).backward()
-    ours = w.data - 0.1 * w.grad
+    ours = w._data - 0.1 * w._grad
     t = torch.tensor(w0, requires_grad=True)
     (torch.tensor(x) @ t.T).sum().backward()
     torch.optim.SGD([t], lr=0.1, weight_decay=0.1).step()
@@ -414,9 +416,9 @@ def test_joint_loss_over_two_networks_trains_both():
     encoder = nn.MLP("3-8-2", activation="tanh", dtype="float64", generator=generator)
     head = nn.MLP("2-8-1", activation="tanh", dtype="float64", generator=generator)
     x = mlplab.tensor(RNG.normal(size=(32, 3)))
-    y = mlplab.tensor(np.sin(x.data.sum(axis=1, keepdims=True)))
+    y = mlplab.tensor(np.sin(x._data.sum(axis=1, keepdims=True)))
     loss_fn = nn.MSELoss()
-    before = [p.data.copy() for p in [*encoder.parameters(), *head.parameters()]]
+    before = [p._data.copy() for p in [*encoder.parameters(), *head.parameters()]]
     losses = []
     for _ in range(200):
         encoder.zero_grad()
@@ -426,10 +428,10 @@ def test_joint_loss_over_two_networks_trains_both():
         )
         loss.backward()
         for p in [*encoder.parameters(), *head.parameters()]:
-            p.data -= 0.1 * p.grad
+            p._data -= 0.1 * p._grad
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
-    after = [p.data for p in [*encoder.parameters(), *head.parameters()]]
+    after = [p._data for p in [*encoder.parameters(), *head.parameters()]]
     assert all(not np.array_equal(a, b) for a, b in zip(before, after, strict=True))
 
 
@@ -450,7 +452,35 @@ def test_float32_losses_stay_float32_with_float64_weights(loss):
     value = loss(x)
     assert value.dtype == np.float32
     value.backward()
-    assert x.grad.dtype == np.float32
+    assert x._grad.dtype == np.float32
+
+
+# ----------------------------------------------------------------------------- squared error
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_squared_error_of_probabilities_matches_torch(reduction):
+    rng = np.random.default_rng(3)
+    logits, labels = rng.normal(size=(6, 4)) * 3, rng.integers(0, 4, 6)
+    x, y = mlplab.tensor(logits, requires_grad=True), mlplab.tensor(labels)
+    ours = nn.SquaredErrorLoss(reduction=reduction)(x, y)
+    ours.sum().backward()
+    tx = torch.tensor(logits, requires_grad=True)
+    one_hot = torch.nn.functional.one_hot(torch.tensor(labels), 4).double()
+    errors = ((torch.softmax(tx, dim=1) - one_hot) ** 2).sum(dim=1)
+    theirs = {"mean": errors.mean(), "sum": errors.sum(), "none": errors}[reduction]
+    theirs.sum().backward()
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(np.asarray(x.grad), tx.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_squared_error_gradcheck_and_bad_targets():
+    rng = np.random.default_rng(4)
+    logits = mlplab.tensor(rng.normal(size=(5, 3)), requires_grad=True)
+    labels = mlplab.tensor(rng.integers(0, 3, 5))
+    assert mlplab.gradcheck(lambda z: nn.SquaredErrorLoss()(z, labels), [logits])
+    with pytest.raises(ValueError, match=r"integer class indices of shape \(5,\)"):
+        nn.SquaredErrorLoss()(logits, mlplab.tensor(rng.normal(size=5)))
+    with pytest.raises(ValueError, match=r"must lie in \[0, 3\)"):
+        nn.SquaredErrorLoss()(logits, mlplab.tensor(np.array([0, 1, 2, 3, 0])))
 
 
 # ----------------------------------------------------------------------------- registry
@@ -458,6 +488,7 @@ def test_float32_losses_stay_float32_with_float64_weights(loss):
     ("name", "cls", "targets"),
     [
         ("cross-entropy", nn.CrossEntropyLoss, "classes"),
+        ("squared-error", nn.SquaredErrorLoss, "classes"),
         ("mse", nn.MSELoss, "values"),
         ("l1", nn.L1Loss, "values"),
         ("huber", nn.HuberLoss, "values"),
@@ -472,13 +503,15 @@ def test_every_registered_loss_builds_by_name_and_says_its_targets(name, cls, ta
 
 
 def test_registry_holds_exactly_the_run_losses():
-    assert list(nn.LOSSES) == ["cross-entropy", "mse", "l1", "huber"]
+    assert list(nn.LOSSES) == ["cross-entropy", "squared-error", "mse", "l1", "huber"]
 
 
 def test_get_loss_passes_options_and_names_unknown_losses():
     assert nn.get_loss("huber", delta=0.5, reduction="sum").delta == 0.5
     assert nn.get_loss("cross-entropy", label_smoothing=0.1).label_smoothing == 0.1
-    with pytest.raises(ValueError, match="Unknown loss 'bce'; use one of cross-entropy, mse, l1"):
+    with pytest.raises(
+        ValueError, match="Unknown loss 'bce'; use one of cross-entropy, squared-error, mse"
+    ):
         nn.get_loss("bce")
     with pytest.raises(ValueError, match="delta must be positive"):
         nn.get_loss("huber", delta=0)

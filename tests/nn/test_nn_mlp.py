@@ -29,9 +29,9 @@ def train_sgd(model, x, y, steps, lr):
         model.zero_grad()
         loss_fn(model(inputs), y).backward()
         for p in model.parameters():
-            p.data -= lr * p.grad
+            p._data -= lr * p._grad
     with mlplab.no_grad():
-        return float((model(inputs).data.argmax(axis=1) == y).mean())
+        return float((model(inputs)._data.argmax(axis=1) == y).mean())
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "gelu"])
@@ -63,11 +63,11 @@ def test_linear_network_cannot_learn_two_spirals():
 
 def test_layers_without_activation_are_one_linear_map():
     model = nn.MLP("3-5-4-2", activation=None, dtype="float64", generator=mlplab.Generator(2))
-    w1, b1, w2, b2, w3, b3 = (p.data for p in model.parameters())
+    w1, b1, w2, b2, w3, b3 = (p._data for p in model.parameters())
     weight = w3 @ w2 @ w1
     bias = w3 @ (w2 @ b1 + b2) + b3
     x = np.random.default_rng(0).normal(size=(6, 3))
-    np.testing.assert_allclose(model(mlplab.tensor(x)).data, x @ weight.T + bias, rtol=1e-12)
+    np.testing.assert_allclose(model(mlplab.tensor(x))._data, x @ weight.T + bias, rtol=1e-12)
 
 
 # ----------------------------------------------------------------------------- construction
@@ -79,7 +79,7 @@ def test_sizes_from_a_string_or_a_list():
     assert repr(a) == repr(b)
     assert a.parameter_count().total == 784 * 256 + 256 + 256 * 512 + 512 + 512 * 10 + 10
     assert all(
-        pa.data.tobytes() == pb.data.tobytes()
+        pa._data.tobytes() == pb._data.tobytes()
         for pa, pb in zip(a.parameters(), b.parameters(), strict=True)
     )
 
@@ -89,7 +89,7 @@ def test_structure_with_dropout_and_output_activation():
     kinds = [type(layer).__name__ for layer in model]
     assert kinds == ["Linear", "ELU", "Dropout", "Linear", "ELU", "Dropout", "Linear", "Softmax"]
     out = model.eval()(mlplab.randn(5, 4))
-    np.testing.assert_allclose(out.data.sum(axis=1), 1, rtol=1e-6)
+    np.testing.assert_allclose(out._data.sum(axis=1), 1, rtol=1e-6)
 
 
 def test_config_round_trips_and_follows_a_replaced_head():

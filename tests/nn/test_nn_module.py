@@ -69,7 +69,7 @@ def test_shared_parameters_and_modules_come_once():
 def test_call_runs_forward():
     block = Block()
     x = mlplab.randn(5, 3)
-    np.testing.assert_array_equal(block(x).data, block.forward(x).data)
+    np.testing.assert_array_equal(block(x)._data, block.forward(x)._data)
     with pytest.raises(NotImplementedError, match="Module does not define forward"):
         nn.Module()(x)
 
@@ -86,12 +86,12 @@ def test_train_and_eval_reach_every_module():
 def test_zero_grad_sets_none_or_zeros():
     block = Block()
     block(mlplab.randn(5, 3)).sum().backward()
-    assert all(p.grad is not None for p in block.parameters())
-    grad = block.first.weight.grad
+    assert all(p._grad is not None for p in block.parameters())
+    grad = block.first.weight._grad
     block.zero_grad(set_to_none=False)
-    assert block.first.weight.grad is grad and not grad.any()
+    assert block.first.weight._grad is grad and not grad.any()
     block.zero_grad()
-    assert all(p.grad is None for p in block.parameters())
+    assert all(p._grad is None for p in block.parameters())
 
 
 def test_state_dict_round_trip_is_bit_exact_and_in_place():
@@ -104,13 +104,13 @@ def test_state_dict_round_trip_is_bit_exact_and_in_place():
     result = target.load_state_dict(state)
     assert result.missing_keys == [] and result.unexpected_keys == []
     for (name, a), (_, b) in zip(source.named_parameters(), target.named_parameters(), strict=True):
-        assert a.data.tobytes() == b.data.tobytes(), name
+        assert a._data.tobytes() == b._data.tobytes(), name
     assert target.first.weight is weight  # values copied in: optimizers keep their references
 
 
 def test_load_state_dict_lists_every_problem_and_changes_nothing():
     block = Block()
-    before = {name: p.data.copy() for name, p in block.named_parameters()}
+    before = {name: p._data.copy() for name, p in block.named_parameters()}
     state = {name: t.data for name, t in Block().state_dict().items()}
     del state["scale"]
     state["first.weight"] = np.zeros((5, 3), dtype=np.float32)
@@ -122,7 +122,7 @@ def test_load_state_dict_lists_every_problem_and_changes_nothing():
     assert "scale: missing" in message
     assert "extra.weight: unexpected" in message
     for name, p in block.named_parameters():
-        np.testing.assert_array_equal(p.data, before[name])
+        np.testing.assert_array_equal(p._data, before[name])
 
 
 def test_load_state_dict_not_strict_reports_missing_and_unexpected():
@@ -131,7 +131,7 @@ def test_load_state_dict_not_strict_reports_missing_and_unexpected():
     result = block.load_state_dict(state, strict=False)
     assert result.unexpected_keys == ["other"]
     assert "first.weight" in result.missing_keys
-    np.testing.assert_array_equal(block.scale.data, np.full(4, 2.0, dtype=np.float32))
+    np.testing.assert_array_equal(block.scale._data, np.full(4, 2.0, dtype=np.float32))
     assert block.scale.dtype == np.float32  # values are cast to the parameter's dtype
     with pytest.raises(RuntimeError, match="shape"):
         block.load_state_dict({"scale": np.zeros(3)}, strict=False)
@@ -152,7 +152,7 @@ def test_freezing_keeps_parameters_bit_identical_and_without_gradient():
     generator = mlplab.Generator(0)
     model = nn.MLP("4-16-16-3", generator=generator)
     model[0].requires_grad_(False)
-    frozen = {name: p.data.copy() for name, p in model.named_parameters() if not p.requires_grad}
+    frozen = {name: p._data.copy() for name, p in model.named_parameters() if not p.requires_grad}
     assert set(frozen) == {"0.weight", "0.bias"}
     x = mlplab.randn(32, 4, generator=generator)
     y = mlplab.randint(0, 3, (32,), generator=generator)
@@ -164,15 +164,15 @@ def test_freezing_keeps_parameters_bit_identical_and_without_gradient():
         loss.backward()
         for p in model.parameters():
             if p.requires_grad:
-                p.data -= 0.1 * p.grad
+                p._data -= 0.1 * p._grad
         losses.append(loss.item())
     assert losses[-1] < losses[0]
     for name, p in model.named_parameters():
         if name in frozen:
-            assert p.grad is None
-            assert p.data.tobytes() == frozen[name].tobytes()
+            assert p._grad is None
+            assert p._data.tobytes() == frozen[name].tobytes()
         else:
-            assert p.grad is not None
+            assert p._grad is not None
 
 
 def test_fine_tuning_replaces_the_head():
@@ -207,7 +207,7 @@ def test_parameter_is_a_tensor_that_requires_grad():
     data = np.zeros(3, dtype=np.float32)
     p = nn.Parameter(data)
     assert isinstance(p, mlplab.Tensor) and p.requires_grad and p.is_leaf
-    assert p.data is data  # not copied, as torch.nn.Parameter
+    assert p._data is data  # not copied, as torch.nn.Parameter
     assert not nn.Parameter(data, requires_grad=False).requires_grad
     assert repr(p).startswith("Parameter containing:\ntensor(")
     with pytest.raises(TypeError, match="Only floating-point tensors"):

@@ -22,7 +22,7 @@ def _trajectory(optimizer_class, weight_decay, penalty):
             loss = loss + (theta * theta).sum() * (penalty / 2)
         loss.backward()
         optimizer.step()
-        path.append(theta.data.copy())
+        path.append(theta._data.copy())
     return np.array(path)
 
 

@@ -160,6 +160,100 @@ def test_adam(decoupled, amsgrad, weight_decay, maximize):
     _close(theta, start - lr * m_hat / (np.sqrt(v_hat) + eps))
 
 
+def _decayed(maximize, weight_decay, decoupled, lr):
+    """The gradient after maximize and L2 decay, and the parameter after decoupled decay."""
+    g = -GRAD if maximize else GRAD
+    if decoupled:
+        return g, THETA * (1 - lr * weight_decay)
+    return g + weight_decay * THETA, THETA
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+@pytest.mark.parametrize("decoupled", [False, True])
+def test_nadam(decoupled, weight_decay, maximize):
+    beta1, beta2, eps, lr, psi, t, product = 0.8, 0.99, 1e-8, 0.01, 4e-3, 3, 0.4
+    theta, m, v, products = THETA.copy(), OTHER.copy(), STATE.copy(), [product]
+    F.nadam(
+        [theta], [GRAD], [m], [v], products, [t], lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+        weight_decay=weight_decay, momentum_decay=psi, decoupled_weight_decay=decoupled,
+        maximize=maximize,
+    )  # fmt: skip
+    g, start = _decayed(maximize, weight_decay, decoupled, lr)
+    mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi))
+    mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+    assert products == [pytest.approx(product * mu, rel=1e-15)]
+    expected_m = beta1 * OTHER + (1 - beta1) * g
+    expected_v = beta2 * STATE + (1 - beta2) * g * g
+    _close(m, expected_m)
+    _close(v, expected_v)
+    d = np.sqrt(expected_v / (1 - beta2**t)) + eps
+    step = lr * (1 - mu) / (1 - product * mu) * g / d
+    step += lr * mu_next / (1 - product * mu * mu_next) * expected_m / d
+    _close(theta, start - step)
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+@pytest.mark.parametrize("decoupled", [False, True])
+@pytest.mark.parametrize("t", [2, 9])  # ρ_t <= 5 (a plain momentum step), then > 5
+def test_radam(t, decoupled, weight_decay, maximize):
+    beta1, beta2, eps, lr = 0.8, 0.9, 1e-8, 0.01
+    theta, m, v = THETA.copy(), OTHER.copy(), STATE.copy()
+    F.radam(
+        [theta], [GRAD], [m], [v], [t], lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+        weight_decay=weight_decay, decoupled_weight_decay=decoupled, maximize=maximize,
+    )  # fmt: skip
+    g, start = _decayed(maximize, weight_decay, decoupled, lr)
+    expected_m = beta1 * OTHER + (1 - beta1) * g
+    expected_v = beta2 * STATE + (1 - beta2) * g * g
+    _close(m, expected_m)
+    _close(v, expected_v)
+    m_hat = expected_m / (1 - beta1**t)
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+    if rho_t > 5:
+        r = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+        _close(theta, start - lr * m_hat * np.sqrt(1 - beta2**t) / (np.sqrt(expected_v) + eps) * r)
+    else:
+        assert t == 2  # the case chosen for it
+        _close(theta, start - lr * m_hat)
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+def test_adamax(weight_decay, maximize):
+    beta1, beta2, eps, lr, t = 0.8, 0.99, 1e-8, 0.01, 3
+    theta, m, u = THETA.copy(), OTHER.copy(), STATE.copy()
+    F.adamax(
+        [theta], [GRAD], [m], [u], [t], lr=lr, beta1=beta1, beta2=beta2, eps=eps,
+        weight_decay=weight_decay, maximize=maximize,
+    )  # fmt: skip
+    g, _ = _decayed(maximize, weight_decay, False, lr)
+    expected_m = beta1 * OTHER + (1 - beta1) * g
+    expected_u = np.maximum(beta2 * STATE, np.abs(g) + eps)
+    _close(m, expected_m)
+    _close(u, expected_u)
+    _close(theta, THETA - lr / (1 - beta1**t) * expected_m / expected_u)
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+def test_adadelta(weight_decay, maximize):
+    lr, rho, eps = 0.5, 0.9, 1e-6
+    theta, v, u = THETA.copy(), STATE.copy(), STATE.copy() * 0.1
+    F.adadelta(
+        [theta], [GRAD], [v], [u], lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
+        maximize=maximize,
+    )  # fmt: skip
+    g, _ = _decayed(maximize, weight_decay, False, lr)
+    expected_v = rho * STATE + (1 - rho) * g * g
+    delta = np.sqrt(STATE * 0.1 + eps) / np.sqrt(expected_v + eps) * g
+    _close(v, expected_v)
+    _close(u, rho * STATE * 0.1 + (1 - rho) * delta * delta)
+    _close(theta, THETA - lr * delta)
+
+
 def test_float32_stays_float32():
     theta = THETA.astype(np.float32)
     grad = GRAD.astype(np.float32)
@@ -275,17 +369,21 @@ def test_lists_of_different_lengths_are_refused():
         )  # fmt: skip
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"])
+@pytest.mark.parametrize(
+    "name", ["SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "RAdam", "Adamax", "Adadelta"]
+)
 def test_an_mlps_float32_parameters_take_the_compiled_loops(name, monkeypatch):
     model = nn.MLP([4, 8, 3], generator=mlplab.Generator(0))
     x = mlplab.tensor(np.ones((5, 4), dtype=np.float32))
     nn.CrossEntropyLoss()(model(x), mlplab.tensor(np.array([0, 1, 2, 0, 1]))).backward()
-    before = [p.data.copy() for p in model.parameters()]
+    before = [p._data.copy() for p in model.parameters()]
     slow = []
     monkeypatch.setattr(F, "_apply_to_whole_arrays", lambda *args: slow.append(args))
     getattr(optim, name)(model.parameters(), lr=0.1).step()
     assert not slow
-    moved = [not np.array_equal(p.data, b) for p, b in zip(model.parameters(), before, strict=True)]
+    moved = [
+        not np.array_equal(p._data, b) for p, b in zip(model.parameters(), before, strict=True)
+    ]
     assert all(moved)
 
 

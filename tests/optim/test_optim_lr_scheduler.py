@@ -27,6 +27,14 @@ def _lambda_other(epoch):
     return 1.0 + math.sin(epoch)
 
 
+def _shrink(epoch):
+    return 0.97 if epoch % 4 else 1.05
+
+
+def _halving(cycle):
+    return 0.5**cycle
+
+
 # (name, arguments): the same call builds the mlplab and the torch scheduler.
 CASES = [
     ("ConstantLR", {}),
@@ -45,6 +53,48 @@ CASES = [
     ("OneCycleLR", {"max_lr": [0.5, 0.2], "epochs": 10, "steps_per_epoch": 10, "pct_start": 0.25}),
     ("OneCycleLR", {"max_lr": 0.5, "total_steps": 100, "three_phase": True}),
     ("OneCycleLR", {"max_lr": 0.5, "total_steps": 120, "anneal_strategy": "linear"}),
+    ("PolynomialLR", {}),
+    ("PolynomialLR", {"total_iters": 40, "power": 2.0}),
+    ("PolynomialLR", {"total_iters": 150, "power": 0.5}),
+    ("MultiplicativeLR", {"lr_lambda": _shrink}),
+    ("MultiplicativeLR", {"lr_lambda": [_shrink, _lambda_other]}),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 7}),
+    (
+        "CyclicLR",
+        {
+            "base_lr": [0.01, 0.02],
+            "max_lr": 0.2,
+            "step_size_up": 5,
+            "step_size_down": 12,
+            "mode": "triangular2",
+            "base_momentum": 0.7,
+            "max_momentum": 0.95,
+        },
+    ),
+    (
+        "CyclicLR",
+        {
+            "base_lr": 0.01,
+            "max_lr": 0.1,
+            "step_size_up": 4,
+            "mode": "exp_range",
+            "gamma": 0.97,
+            "cycle_momentum": False,
+        },
+    ),
+    (
+        "CyclicLR",
+        {
+            "base_lr": 0.01,
+            "max_lr": 0.1,
+            "step_size_up": 3,
+            "scale_fn": _halving,
+            "scale_mode": "iterations",
+            "cycle_momentum": False,
+        },
+    ),
+    ("CosineAnnealingWarmRestarts", {"T_0": 10}),
+    ("CosineAnnealingWarmRestarts", {"T_0": 3, "T_mult": 2, "eta_min": 0.001}),
 ]
 
 
@@ -153,6 +203,13 @@ def _builders():
         "lambda": lambda o: lr_scheduler.LambdaLR(o, _lambda),
         "sequential": lambda o: _sequential(lr_scheduler, o, "three-parts"),
         "spec": lambda o: lr_scheduler.from_string("warmup:5+cosine", o, epochs=EPOCHS),
+        "polynomial": lambda o: lr_scheduler.PolynomialLR(o, 60, 2.0),
+        "multiplicative": lambda o: lr_scheduler.MultiplicativeLR(o, _shrink),
+        "cyclic": lambda o: lr_scheduler.CyclicLR(o, 0.01, 0.1, 6, mode="triangular2"),
+        "restarts": lambda o: lr_scheduler.CosineAnnealingWarmRestarts(o, 3, 2, 0.001),
+        "chained": lambda o: lr_scheduler.ChainedScheduler(
+            [lr_scheduler.LinearLR(o, 0.2, total_iters=8), lr_scheduler.StepLR(o, 5, 0.7)]
+        ),
     }
 
 
@@ -205,6 +262,25 @@ def test_loading_another_schedulers_state_is_an_error():
         lr_scheduler.CosineAnnealingLR(optimizer, 10).load_state_dict(state)
 
 
+@pytest.mark.parametrize("t_mult", [1, 2])
+def test_warm_restarts_stepped_per_batch_with_fractional_epochs_match_torch(t_mult):
+    # PyTorch's documented pattern: scheduler.step(epoch + i / iters) inside the batch loop.
+    ours_opt, theirs_opt = _optimizers()
+    ours = lr_scheduler.CosineAnnealingWarmRestarts(ours_opt, 3, t_mult, eta_min=0.001)
+    theirs = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(theirs_opt, 3, t_mult, 0.001)
+    iters = 7
+    for epoch in range(20):
+        for i in range(iters):
+            ours_opt.step()
+            theirs_opt.step()
+            ours.step(epoch + i / iters)
+            theirs.step(epoch + i / iters)
+            assert ours.get_last_lr() == pytest.approx(theirs.get_last_lr(), rel=1e-12, abs=0)
+            assert ours.last_epoch == theirs.last_epoch
+    with pytest.raises(ValueError, match="Expected non-negative epoch, but got -1"):
+        ours.step(-1)
+
+
 def test_lr_at_is_the_closed_form():
     optimizer, _ = _optimizers()
     scheduler = lr_scheduler.CosineAnnealingLR(optimizer, T_max=10, eta_min=0.01)
@@ -227,6 +303,26 @@ def test_lr_at_is_the_closed_form():
         ("cosine", lambda o: lr_scheduler.CosineAnnealingLR(o, 60)),
         ("cosine:30:0.001", lambda o: lr_scheduler.CosineAnnealingLR(o, 30, 0.001)),
         ("linear:0.1:1:10", lambda o: lr_scheduler.LinearLR(o, 0.1, 1.0, 10)),
+        ("poly:30", lambda o: lr_scheduler.PolynomialLR(o, 30, 1.0)),
+        ("poly", lambda o: lr_scheduler.PolynomialLR(o, 60, 1.0)),
+        ("poly:30:2.5", lambda o: lr_scheduler.PolynomialLR(o, 30, 2.5)),
+        ("restarts:5", lambda o: lr_scheduler.CosineAnnealingWarmRestarts(o, 5)),
+        ("restarts:5:2:0.01", lambda o: lr_scheduler.CosineAnnealingWarmRestarts(o, 5, 2, 0.01)),
+        (
+            "cyclic:0.5:4",
+            lambda o: lr_scheduler.CyclicLR(o, [0.1, 0.05], 0.5, 4, cycle_momentum=False),
+        ),
+        (
+            "poly:10+restarts:4",
+            lambda o: lr_scheduler.SequentialLR(
+                o,
+                [
+                    lr_scheduler.PolynomialLR(o, 10, 1.0),
+                    lr_scheduler.CosineAnnealingWarmRestarts(o, 4),
+                ],
+                [10],
+            ),
+        ),
         ("onecycle:0.1", lambda o: lr_scheduler.OneCycleLR(o, 0.1, total_steps=60)),
         (
             "warmup:5+cosine:30",
@@ -330,6 +426,9 @@ EXAMPLES = {
     "warmup": "warmup:5:0.2",
     "onecycle": "onecycle:0.1:0.25",
     "plateau": "plateau:5:0.5",
+    "poly": "poly:30:2",
+    "restarts": "restarts:5:2:0.001",
+    "cyclic": "cyclic:0.5:4",
 }
 
 
@@ -380,6 +479,15 @@ def test_every_schedule_builds_by_name(name):
         ("plateau:-1", "PATIENCE must be >= 0, got -1"),
         ("plateau:5:1.5", r"FACTOR must be in \(0, 1\), got 1.5"),
         ("plateau:5:0", r"FACTOR must be in \(0, 1\), got 0"),
+        ("poly:0", "EPOCHS must be >= 1, got 0"),
+        ("poly:10:-1", "POWER must be > 0, got -1"),
+        ("poly+step:5", r"needs a length in epochs \(give its EPOCHS\)"),
+        ("restarts:0", "T_0 must be >= 1, got 0"),
+        ("restarts:5:0", "T_MULT must be >= 1, got 0"),
+        ("restarts:5:1.5", "T_MULT must be an integer, got '1.5'"),
+        ("cyclic:0.5", "2 values after 'cyclic', got 1"),
+        ("cyclic:0.5:0", "STEP_SIZE_UP must be >= 1, got 0"),
+        ("warmup:3+cyclic:0.5:4", "'cyclic' cannot be combined"),
         ("cosine+step:5", r"needs a length in epochs \(give its T_MAX\)"),
         ("warmup:5+exp:0.9+step:3", r"needs a length in epochs; .* in 'exp:0.9'"),
     ],
@@ -407,6 +515,8 @@ def test_parse_spec_needs_no_optimizer_and_keeps_the_values():
         ("step:10", "epoch", False),
         ("warmup:5+cosine:30", "epoch", False),
         ("onecycle:0.1", "step", False),
+        ("cyclic:0.5:10", "step", False),
+        ("restarts:10", "epoch", False),
         ("plateau", "epoch", True),
     ],
 )

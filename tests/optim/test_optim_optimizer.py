@@ -42,6 +42,21 @@ CASES = [
     ("AdamW", {"lr": 0.01, "weight_decay": 0.1}),
     ("AdamW", {"lr": 0.01, "amsgrad": True, "maximize": True}),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.0, "betas": (0.5, 0.9)}),
+    ("NAdam", {}),
+    ("NAdam", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6, "momentum_decay": 0.01}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True, "maximize": True}),
+    ("RAdam", {}),
+    ("RAdam", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True, "maximize": True}),
+    ("RAdam", {"lr": 0.01, "betas": (0.9, 0.9)}),  # rho_inf = 19: rectified from step 3 on
+    ("Adamax", {}),
+    ("Adamax", {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6}),
+    ("Adamax", {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
+    ("Adadelta", {}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-5}),
+    ("Adadelta", {"weight_decay": 0.1, "maximize": True}),
 ]
 
 # Several groups with different settings: per-layer rates, a frozen group (lr 0).
@@ -51,6 +66,10 @@ GROUP_CASES = [
     ("RMSprop", {"lr": 0.01}, [{"centered": True}, {"momentum": 0.9, "alpha": 0.8}]),
     ("Adam", {"lr": 0.01}, [{"amsgrad": True}, {"betas": (0.5, 0.9), "weight_decay": 0.1}]),
     ("AdamW", {"lr": 0.01}, [{"weight_decay": 0.5}, {"lr": 0.1, "amsgrad": True}]),
+    ("NAdam", {"lr": 0.01}, [{"momentum_decay": 0.02}, {"lr": 0.1, "weight_decay": 0.1}]),
+    ("RAdam", {"lr": 0.01}, [{"betas": (0.5, 0.9)}, {"decoupled_weight_decay": True}]),
+    ("Adamax", {"lr": 0.01}, [{"betas": (0.5, 0.9)}, {"lr": 0.0}]),
+    ("Adadelta", {}, [{"rho": 0.5}, {"lr": 0.1, "weight_decay": 0.1}]),
 ]
 
 
@@ -83,12 +102,23 @@ def _run_mlplab(name, defaults, group_settings, grads, steps, start=None, state=
         optimizer.load_state_dict(state)
     for t in steps:
         for i, p in enumerate(params):
-            p.grad = None if (i == 3 and t % 3 == 0) else _gradient(grads[t][i], p.data)
+            p._grad = None if (i == 3 and t % 3 == 0) else _gradient(grads[t][i], p._data)
         optimizer.step()
-    return [p.data for p in params], optimizer
+    return [p._data for p in params], optimizer
 
 
 def _run_torch(name, defaults, group_settings, grads):
+    # PyTorch keeps scalar state (NAdam's product of momenta) in its default dtype: float64 here,
+    # as mlplab keeps it, so that the comparison is of the algorithm, not of float32 rounding.
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        return _torch_steps(name, defaults, group_settings, grads)
+    finally:
+        torch.set_default_dtype(previous)
+
+
+def _torch_steps(name, defaults, group_settings, grads):
     params = [torch.tensor(a, requires_grad=True) for a in _initial_arrays()]
     optimizer = getattr(torch.optim, name)(_groups(params, group_settings), **defaults)
     for t in range(STEPS):
@@ -130,13 +160,13 @@ def test_float32_steps_follow_torch_in_float32(name, defaults):
     theirs_optimizer = getattr(torch.optim, name)(theirs, **defaults)
     for step in grads:
         for p, q, g in zip(ours, theirs, step, strict=True):
-            p.grad = _gradient(g, p.data)
+            p._grad = _gradient(g, p._data)
             q.grad = torch.from_numpy(_gradient(g, q.detach().numpy()))
         ours_optimizer.step()
         theirs_optimizer.step()
     for p, q in zip(ours, theirs, strict=True):
-        assert p.data.dtype == np.float32
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-4, atol=1e-5)
+        assert p._data.dtype == np.float32
+        np.testing.assert_allclose(p._data, q.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -162,27 +192,28 @@ def test_state_dict_round_trip_mid_run_is_exact(name, defaults, group_settings):
 def test_zero_size_and_gradless_parameters_are_left_alone():
     for name, defaults in [("SGD", {"lr": 0.1, "momentum": 0.9}), ("Adam", {}), ("RMSprop", {})]:
         empty = mlplab.tensor(np.zeros((0, 3)), requires_grad=True)
-        empty.grad = np.zeros((0, 3))
+        empty._grad = np.zeros((0, 3))
         frozen = mlplab.tensor(np.ones(3), requires_grad=True)
         moving = mlplab.tensor(np.ones(3), requires_grad=True)
-        moving.grad = np.ones(3)
+        moving._grad = np.ones(3)
         optimizer = getattr(optim, name)([empty, frozen, moving], **defaults)
         optimizer.step()
-        assert np.array_equal(frozen.data, np.ones(3))
-        assert empty.data.shape == (0, 3)
+        assert np.array_equal(frozen._data, np.ones(3))
+        assert empty._data.shape == (0, 3)
         assert frozen not in optimizer.state and empty not in optimizer.state
-        assert not np.array_equal(moving.data, np.ones(3))
+        assert not np.array_equal(moving._data, np.ones(3))
 
 
 def test_update_is_in_place_and_keeps_float32():
     w = mlplab.tensor(np.ones((4, 3), dtype=np.float32), requires_grad=True)
-    data = w.data
-    for name in ("SGD", "Adagrad", "RMSprop", "Adam", "AdamW"):
+    data = w._data
+    for name in ("SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "NAdam", "RAdam", "Adamax",
+                 "Adadelta"):  # fmt: skip
         optimizer = getattr(optim, name)([w], lr=0.1)
-        w.grad = np.full((4, 3), 0.5, dtype=np.float32)
+        w._grad = np.full((4, 3), 0.5, dtype=np.float32)
         optimizer.step()
         optimizer.step()
-        assert w.data is data and w.data.dtype == np.float32
+        assert w._data is data and w._data.dtype == np.float32
         assert all(
             v.dtype == np.float32 for v in optimizer.state[w].values() if isinstance(v, np.ndarray)
         )
@@ -191,12 +222,12 @@ def test_update_is_in_place_and_keeps_float32():
 def test_zero_grad():
     w = mlplab.tensor([1.0, 2.0], requires_grad=True)
     optimizer = optim.SGD([w], lr=0.1)
-    w.grad = np.ones(2, dtype=np.float32)
-    grad = w.grad
+    w._grad = np.ones(2, dtype=np.float32)
+    grad = w._grad
     optimizer.zero_grad(set_to_none=False)
-    assert w.grad is grad and np.array_equal(grad, [0, 0])
+    assert w._grad is grad and np.array_equal(grad, [0, 0])
     optimizer.zero_grad()
-    assert w.grad is None
+    assert w._grad is None
 
 
 def test_step_with_closure_returns_loss_and_uses_its_gradient():
@@ -211,7 +242,7 @@ def test_step_with_closure_returns_loss_and_uses_its_gradient():
 
     loss = optimizer.step(closure)
     assert loss.item() == 9.0
-    assert w.data[0] == 3.0 - 0.25 * 6.0
+    assert w._data[0] == 3.0 - 0.25 * 6.0
 
 
 def test_add_param_group_uses_defaults_and_own_settings():
@@ -248,6 +279,14 @@ def test_add_param_group_uses_defaults_and_own_settings():
         (lambda p: optim.AdamW(p, eps=-1e-8), "Invalid epsilon value: -1e-08"),
         (lambda p: optim.AdamW(p, weight_decay=-1e-2), "Invalid weight_decay value: -0.01"),
         (lambda p: optim.Adam(p, lr=float("nan")), "Invalid learning rate: nan"),
+        (lambda p: optim.NAdam(p, momentum_decay=-1), "Invalid momentum_decay value: -1"),
+        (lambda p: optim.NAdam(p, betas=(0.9, 1.0)), "Invalid beta parameter at index 1: 1.0"),
+        (lambda p: optim.RAdam(p, eps=-1), "Invalid epsilon value: -1"),
+        (lambda p: optim.Adamax(p, betas=(-0.1, 0.9)), "Invalid beta parameter at index 0: -0.1"),
+        (lambda p: optim.Adadelta(p, rho=1.5), "Invalid rho value: 1.5"),
+        (lambda p: optim.Adadelta(p, weight_decay=-1), "Invalid weight_decay value: -1"),
+        (lambda p: optim.SGD(p, lr=mlplab.tensor([0.1, 0.2])), "Tensor lr must be 1-element"),
+        (lambda p: optim.SGD(p, lr=mlplab.tensor(-0.5)), "Invalid learning rate: -0.5"),
     ],
 )
 def test_invalid_settings_are_named(make, message):
@@ -284,13 +323,18 @@ def test_defaults_are_pytorchs():
         0,
     )
     assert optim.AdamW(p).defaults["weight_decay"] == 1e-2
+    # The new ones, against torch's own defaults.
+    for name in ("NAdam", "RAdam", "Adamax", "Adadelta", "LBFGS"):
+        ours = getattr(optim, name)(p).defaults
+        theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).defaults
+        assert ours == {key: theirs[key] for key in ours}, name
 
 
 def _stepped(optimizer_class, shapes, **settings):
     params = [mlplab.tensor(np.ones(s), requires_grad=True) for s in shapes]
     optimizer = optimizer_class(params, **settings)
     for p in params:
-        p.grad = np.ones(p.shape)
+        p._grad = np.ones(p.shape)
     optimizer.step()
     return optimizer
 
@@ -335,8 +379,8 @@ def test_state_dict_is_a_snapshot_with_indices():
 def test_a_gradient_of_the_wrong_shape_is_an_error_before_anything_moves():
     a = mlplab.tensor(np.ones(3), requires_grad=True)
     b = mlplab.tensor(np.ones(3), requires_grad=True)
-    a.grad, b.grad = np.ones(3), np.ones(4)
+    a._grad, b._grad = np.ones(3), np.ones(4)
     optimizer = optim.Adam([a, b])
     with pytest.raises(ValueError, match=r"shape \(3,\) has a gradient of shape \(4,\)"):
         optimizer.step()
-    assert np.array_equal(a.data, np.ones(3)) and not optimizer.state
+    assert np.array_equal(a._data, np.ones(3)) and not optimizer.state

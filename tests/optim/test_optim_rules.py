@@ -101,7 +101,56 @@ def _adam_step(fresh, maximize, weight_decay):
     return results
 
 
-@pytest.mark.parametrize("rule", [_sgd_step, _adagrad_step, _rmsprop_step, _adam_step])
+def _nadam_step(fresh, maximize, weight_decay):
+    results = []
+    for decoupled, step in itertools.product([False, True], [1, 7]):
+        theta, m, v, products = fresh(THETA), fresh(OTHER), fresh(STATE), [0.5]
+        F.nadam(
+            [theta], [fresh(GRAD)], [m], [v], products, [step], lr=0.01, beta1=0.8, beta2=0.99,
+            eps=1e-8, weight_decay=weight_decay, momentum_decay=4e-3,
+            decoupled_weight_decay=decoupled, maximize=maximize,
+        )  # fmt: skip
+        results += [theta, m, v]
+    return results
+
+
+def _radam_step(fresh, maximize, weight_decay):
+    results = []
+    for decoupled, step in itertools.product([False, True], [2, 9]):  # unrectified, rectified
+        theta, m, v = fresh(THETA), fresh(OTHER), fresh(STATE)
+        F.radam(
+            [theta], [fresh(GRAD)], [m], [v], [step], lr=0.01, beta1=0.8, beta2=0.9, eps=1e-8,
+            weight_decay=weight_decay, decoupled_weight_decay=decoupled, maximize=maximize,
+        )  # fmt: skip
+        results += [theta, m, v]
+    return results
+
+
+def _adamax_step(fresh, maximize, weight_decay):
+    theta, m, u = fresh(THETA), fresh(OTHER), fresh(STATE)
+    F.adamax(
+        [theta], [fresh(GRAD)], [m], [u], [3], lr=0.01, beta1=0.8, beta2=0.99, eps=1e-8,
+        weight_decay=weight_decay, maximize=maximize,
+    )  # fmt: skip
+    return [theta, m, u]
+
+
+def _adadelta_step(fresh, maximize, weight_decay):
+    theta, v, u = fresh(THETA), fresh(STATE), fresh(STATE * 0.1)
+    F.adadelta(
+        [theta], [fresh(GRAD)], [v], [u], lr=0.5, rho=0.9, eps=1e-6, weight_decay=weight_decay,
+        maximize=maximize,
+    )  # fmt: skip
+    return [theta, v, u]
+
+
+RULES = [
+    _sgd_step, _adagrad_step, _rmsprop_step, _adam_step, _nadam_step, _radam_step,
+    _adamax_step, _adadelta_step,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("rule", RULES)
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_compiled_loops_equal_whole_array_arithmetic_bit_for_bit(rule, dtype):
     # C-contiguous arrays run the compiled loops; Fortran-ordered ones the whole-array form.
@@ -133,9 +182,9 @@ def test_without_a_writable_cache_folder_the_loops_compile_in_memory():
         "import numpy as np, mlplab\n"
         "from mlplab import optim\n"
         "w = mlplab.tensor(np.ones(3, np.float32), requires_grad=True)\n"
-        "w.grad = np.ones(3, np.float32)\n"
+        "w._grad = np.ones(3, np.float32)\n"
         "optim.Adam([w], lr=0.1).step()\n"
-        "print(w.data.tolist())\n"
+        "print(w._data.tolist())\n"
     )
     environment = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "IPythonCacheLocator"}
     done = subprocess.run(

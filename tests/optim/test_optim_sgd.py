@@ -73,7 +73,7 @@ def test_weight_decay_equals_an_added_l2_penalty():
                 loss = loss + (theta * theta).sum() * (penalty / 2)
             loss.backward()
             optimizer.step()
-            path.append(theta.data.copy())
+            path.append(theta._data.copy())
         return np.array(path)
 
     with_decay = trajectory(decay, 0.0)

@@ -45,14 +45,14 @@ def test_early_stopping_counts_epochs_without_improvement(run):
 def test_early_stopping_state_round_trip_and_weight_restore(run):
     stopper = EarlyStopping("val_accuracy", patience=3, restore_best_weights=True)
     stopper.on_epoch_end(run, {"epoch": 1, "val_accuracy": 0.9})
-    best = run.model.weight.data.copy()
-    run.model.weight.data += 1.0
+    best = run.model.weight._data.copy()
+    run.model.weight._data += 1.0
     stopper.on_epoch_end(run, {"epoch": 2, "val_accuracy": 0.8})
     again = EarlyStopping("val_accuracy", patience=3, restore_best_weights=True)
     again.load_state_dict(stopper.state_dict())
     assert again.wait == 1 and again.best == 0.9
     again.on_train_end(run)
-    numpy.testing.assert_array_equal(run.model.weight.data, best)
+    numpy.testing.assert_array_equal(run.model.weight._data, best)
 
 
 def test_early_stopping_names_a_missing_metric(run):

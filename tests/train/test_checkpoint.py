@@ -205,7 +205,7 @@ def test_loaded_arrays_are_writable_copies(tmp_path):
     save_checkpoint(path, _state())
     loaded = load_checkpoint(path)
     loaded["weights"]["0.weight"][0, 0] = 5.0
-    loaded["tensor"].data[0] = 7.0
+    loaded["tensor"]._data[0] = 7.0
     assert loaded["weights"]["0.weight"].flags.owndata
 
 

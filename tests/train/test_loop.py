@@ -99,7 +99,7 @@ def test_resume_from_a_mid_run_checkpoint_equals_never_stopping(tmp_path):
     reference = _setup(scheduler=True)
     _fit(reference, epochs=5)
     for a, b in zip(reference[0].parameters(), second[0].parameters(), strict=True):
-        assert a.data.tobytes() == b.data.tobytes()
+        assert a._data.tobytes() == b._data.tobytes()
 
 
 def test_ctrl_c_stops_between_steps_and_saves_a_resumable_checkpoint(tmp_path):
@@ -132,7 +132,7 @@ def test_a_non_finite_loss_names_epoch_and_step_and_skips_the_update():
         def on_batch_end(self, run, loss):
             poisoned.calls += 1
             if poisoned.calls == 10:
-                self.before = [p.data.copy() for p in run.model.parameters()]
+                self.before = [p._data.copy() for p in run.model.parameters()]
 
     counter = Count()
     with pytest.raises(NonFiniteLossError, match=r"epoch 2, step 11 \(batch 3 of the epoch\)"):
@@ -146,7 +146,7 @@ def test_a_non_finite_loss_names_epoch_and_step_and_skips_the_update():
             generators={"run": generator},
         )
     for before, parameter in zip(counter.before, model.parameters(), strict=True):
-        numpy.testing.assert_array_equal(before, parameter.data)
+        numpy.testing.assert_array_equal(before, parameter._data)
 
 
 def test_early_stopping_stops_and_restores_the_best_weights():
@@ -238,7 +238,7 @@ def test_a_plateau_schedule_on_the_training_loss_steps_as_by_hand():
 def test_a_validation_monitor_without_a_val_loader_is_refused_before_any_step():
     model, loss_fn, optimizer, loader, generator, _ = _setup()
     schedule = lr_scheduler.ReduceLROnPlateau(optimizer)  # watches "val_loss" by default
-    before = [parameter.data.copy() for parameter in model.parameters()]
+    before = [parameter._data.copy() for parameter in model.parameters()]
     state = generator.get_state()
 
     class Record:
@@ -269,7 +269,7 @@ def test_a_validation_monitor_without_a_val_loader_is_refused_before_any_step():
         )
     assert record.events == [] and generator.get_state() == state and not optimizer.state
     for was, parameter in zip(before, model.parameters(), strict=True):
-        numpy.testing.assert_array_equal(was, parameter.data)
+        numpy.testing.assert_array_equal(was, parameter._data)
 
 
 def test_a_monitored_schedule_stepped_per_batch_is_refused():
@@ -359,7 +359,7 @@ def written(tmp_path):
 
 def test_a_checkpoint_of_another_architecture_is_a_short_checkpoint_error(written):
     setup = _mlp_setup("64-16-10", "adam", "step")
-    before = [parameter.data.copy() for parameter in setup[0].parameters()]
+    before = [parameter._data.copy() for parameter in setup[0].parameters()]
     with pytest.raises(CheckpointError) as error:
         _resume_into(setup, written)
     message = str(error.value)
@@ -368,7 +368,7 @@ def test_a_checkpoint_of_another_architecture_is_a_short_checkpoint_error(writte
     assert "model: '2.weight' has shape (10, 32) in the checkpoint, (10, 16) in this run" in message
     assert len(message.splitlines()) <= 11
     for was, parameter in zip(before, setup[0].parameters(), strict=True):
-        numpy.testing.assert_array_equal(was, parameter.data)  # nothing was changed
+        numpy.testing.assert_array_equal(was, parameter._data)  # nothing was changed
     assert not setup[2].state
 
 
@@ -381,12 +381,12 @@ def test_a_checkpoint_of_another_depth_lists_missing_and_unexpected_parameters(w
 
 def test_a_checkpoint_of_another_optimizer_is_a_checkpoint_error(written):
     setup = _mlp_setup("64-32-10", "sgd", "step")
-    before = [parameter.data.copy() for parameter in setup[0].parameters()]
+    before = [parameter._data.copy() for parameter in setup[0].parameters()]
     with pytest.raises(CheckpointError, match=r"optimizer: .* of SGD: it was saved by another"):
         _resume_into(setup, written)
     assert setup[2].param_groups[0]["lr"] == 0.001 and not setup[2].state
     for was, parameter in zip(before, setup[0].parameters(), strict=True):
-        numpy.testing.assert_array_equal(was, parameter.data)
+        numpy.testing.assert_array_equal(was, parameter._data)
 
 
 @pytest.mark.parametrize(

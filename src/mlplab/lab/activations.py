@@ -50,14 +50,14 @@ def _values_and_slopes(activation, x):
     outputs = activation(inputs)
     # The activation acts elementwise, so the gradient of the sum is f'(x) at every point.
     (slopes,) = mlplab.grad(outputs.sum(), inputs)
-    return outputs.data, slopes
+    return outputs.numpy(), slopes
 
 
 @mlplab.no_grad()
 def _finite_difference(activation, x):
     """The central difference (f(x + h) - f(x - h)) / 2h of ``activation`` at ``x``."""
-    above = activation(mlplab.tensor(x + STEP)).data
-    below = activation(mlplab.tensor(x - STEP)).data
+    above = activation(mlplab.tensor(x + STEP)).numpy()
+    below = activation(mlplab.tensor(x - STEP)).numpy()
     return (above - below) / (2 * STEP)
 
 

@@ -94,7 +94,9 @@ def _dead_unit_gradients(model, inputs, labels):
     largest, live_learning = [], []
     for linear, outputs in zip(_linears(model)[:-1], hidden, strict=True):
         dead = numpy.all(outputs.numpy() == 0, axis=0)
-        rows = numpy.concatenate([linear.weight.grad, linear.bias.grad[:, None]], axis=1)
+        rows = numpy.concatenate(
+            [linear.weight.grad.numpy(), linear.bias.grad.numpy()[:, None]], axis=1
+        )
         largest.append(float(numpy.abs(rows[dead]).max()) if dead.any() else 0.0)
         live_learning.append(float(numpy.mean(numpy.any(rows[~dead] != 0, axis=1))))
     return largest, live_learning
@@ -126,9 +128,13 @@ class _Watch:
     def on_batch_end(self, run, loss):
         """Read the step's gradients (still on the weights) and the update it made."""
         linears = _linears(run.model)
-        self.gradient_norms.append([float(numpy.linalg.norm(w.weight.grad)) for w in linears])
+        self.gradient_norms.append(
+            [float(numpy.linalg.norm(w.weight.grad.numpy())) for w in linears]
+        )
         if run.step == 1:
-            self.first_step_nonzero = [int(numpy.count_nonzero(w.weight.grad)) for w in linears]
+            self.first_step_nonzero = [
+                int(numpy.count_nonzero(w.weight.grad.numpy())) for w in linears
+            ]
         now = [linear.weight.numpy().copy() for linear in linears]
         self.update_ratios.append([
             float(numpy.linalg.norm(new - old) / numpy.linalg.norm(old))

@@ -53,19 +53,19 @@ def _dropout_and_pooling(lab):
     flat = mlplab.tensor(images.reshape(len(images), -1))
     dropout = nn.Dropout(DROPOUT, generator=lab.generator("dropout"))
     dropout.train()
-    first, second = dropout(flat).data, dropout(flat).data
+    first, second = dropout(flat).numpy(), dropout(flat).numpy()
     dropout.eval()
-    at_test = dropout(flat).data
+    at_test = dropout(flat).numpy()
     dropout.train()
-    ensemble = numpy.mean([dropout(flat).data for _ in range(lab.choose(200, DRAWS))], axis=0)
+    ensemble = numpy.mean([dropout(flat).numpy() for _ in range(lab.choose(200, DRAWS))], axis=0)
     pooled = {kind: _pool(images, kind) for kind in ("average", "max")}
     again = {kind: _pool(images, kind) for kind in ("average", "max")}
     numbers = {
-        "dropout_parameters": sum(p.data.size for p in dropout.parameters()),
+        "dropout_parameters": sum(p.numel() for p in dropout.parameters()),
         "dropout_output_size": first.shape[1],
         "dropout_train_calls_differ": bool(not numpy.array_equal(first, second)),
-        "dropout_eval_max_change": float(numpy.abs(at_test - flat.data).max()),
-        "dropout_ensemble_mean_error": float(numpy.abs(ensemble - flat.data).mean()),
+        "dropout_eval_max_change": float(numpy.abs(at_test - flat.numpy()).max()),
+        "dropout_ensemble_mean_error": float(numpy.abs(ensemble - flat.numpy()).mean()),
         "pooling_parameters": 0,  # a fixed reduction: nothing in it is learned
         "pooling_output_size": pooled["average"][0].size,
         "input_size": images[0].size,

@@ -173,7 +173,7 @@ def _descend(x, y, lr, steps, generator):
         for step in range(steps + 1):
             loss = loss_fn(layer(inputs), targets)
             losses.append(loss.item())
-            path.append(numpy.append(layer.weight.data[0], layer.bias.data))
+            path.append(numpy.append(layer.weight.numpy()[0], layer.bias.numpy()))
             if step < steps:
                 optimizer.zero_grad()
                 loss.backward()

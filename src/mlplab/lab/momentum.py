@@ -154,7 +154,7 @@ def _descend(loss_fn, start, steps, target=None, noise=None, **settings):
         for step in range(steps + 1):
             loss = _loss(loss_fn, w)
             losses.append(loss.item())
-            path.append(w.data.copy())
+            path.append(w.numpy().copy())
             if step == steps or _stopped(losses, target):
                 break
             optimizer.zero_grad()

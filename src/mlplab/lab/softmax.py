@@ -54,12 +54,12 @@ DIGITS_NETWORK = ([64, 128, 10], "relu")
 
 def _softmax64(logits):
     """mlplab's softmax of ``logits`` in float64, as an array."""
-    return F.softmax(mlplab.tensor(numpy.asarray(logits, dtype=numpy.float64))).data
+    return F.softmax(mlplab.tensor(numpy.asarray(logits, dtype=numpy.float64))).numpy()
 
 
 def _entropy(logits):
     """The entropy -sum p log p (nats) of softmax(logits), with log p from log_softmax."""
-    log_p = F.log_softmax(mlplab.tensor(numpy.asarray(logits, dtype=numpy.float64))).data
+    log_p = F.log_softmax(mlplab.tensor(numpy.asarray(logits, dtype=numpy.float64))).numpy()
     return float(-(numpy.exp(log_p) * log_p).sum())
 
 
@@ -173,11 +173,11 @@ def _stable_results():
             logits = mlplab.tensor(numpy.asarray(HUGE_LOGITS), requires_grad=True)
             outputs = function(logits, axis=1)
             (gradient,) = mlplab.grad((outputs * weights).sum(), logits)
-            results[name] = (outputs.data, gradient)
+            results[name] = (outputs.numpy(), gradient)
         logits = mlplab.tensor(numpy.asarray(HUGE_LOGITS), requires_grad=True)
         loss = F.cross_entropy(logits, mlplab.tensor(numpy.asarray(HUGE_LABELS)))
         (gradient,) = mlplab.grad(loss, logits)
-        results["cross_entropy"] = (loss.data, gradient)
+        results["cross_entropy"] = (loss.numpy(), gradient)
     return results
 
 
@@ -197,7 +197,7 @@ def _naive_failure():
     except FloatingPointError as raised:
         error = str(raised)
     with numpy.errstate(all="ignore"):
-        quiet = _naive_softmax(logits).data
+        quiet = _naive_softmax(logits).numpy()
     return error, int(numpy.isnan(quiet).sum())
 
 
@@ -249,7 +249,7 @@ def _confidently_wrong(p_true, classes):
 
 def _squared_error(logits, labels):
     """Per-example squared error sum_c (p_c - y_c)² of softmax probabilities against one-hot."""
-    targets = mlplab.tensor(one_hot(labels.data, logits.shape[1], dtype=logits.dtype))
+    targets = mlplab.tensor(one_hot(labels.numpy(), logits.shape[1], dtype=logits.dtype))
     return F.mse_loss(F.softmax(logits, axis=1), targets, reduction="sum") / logits.shape[0]
 
 

@@ -1,6 +1,7 @@
-"""Neural-network building blocks: modules, layers, activations, losses, initialisation."""
+"""Neural-network building blocks: modules, containers, layers, normalisation, activations, losses,
+initialisation."""
 
-from mlplab.nn import init, utils
+from mlplab.nn import functional, init, utils
 from mlplab.nn.activations import (
     ACTIVATIONS,
     ELU,
@@ -10,12 +11,14 @@ from mlplab.nn.activations import (
     LogSoftmax,
     ReLU,
     Sigmoid,
+    SiLU,
     Softmax,
     Softplus,
     Tanh,
     activation_name,
     get_activation,
 )
+from mlplab.nn.containers import ModuleDict, ModuleList
 from mlplab.nn.layers import Dropout, Flatten, Identity, Linear, Sequential
 from mlplab.nn.losses import (
     LOSSES,
@@ -28,11 +31,13 @@ from mlplab.nn.losses import (
     MSELoss,
     MultiTaskLoss,
     NLLLoss,
+    SquaredErrorLoss,
     get_loss,
     l2_penalty,
 )
 from mlplab.nn.mlp import MLP, parse_sizes
 from mlplab.nn.module import LAYERS, Module, Parameter, ParameterCount
+from mlplab.nn.normalization import BatchNorm1d, LayerNorm
 
 __all__ = [
     "ACTIVATIONS",
@@ -44,29 +49,36 @@ __all__ = [
     "MLP",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
     "HuberLoss",
     "Identity",
     "L1Loss",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
     "LossEntry",
     "MSELoss",
     "Module",
+    "ModuleDict",
+    "ModuleList",
     "MultiTaskLoss",
     "NLLLoss",
     "Parameter",
     "ParameterCount",
     "ReLU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
     "Softmax",
     "Softplus",
+    "SquaredErrorLoss",
     "Tanh",
     "activation_name",
+    "functional",
     "get_activation",
     "get_loss",
     "init",

@@ -45,6 +45,15 @@ class ReLU(_Stateless):
 
 
 @register_layer
+class SiLU(_Stateless):
+    """x · sigmoid(x) (also called swish): smooth, and not monotonic just below 0."""
+
+    def forward(self, input):
+        """Elementwise SiLU, composed from sigmoid and a product."""
+        return input * F.sigmoid(input)
+
+
+@register_layer
 class LeakyReLU(Module):
     """x for x > 0, else negative_slope * x."""
 
@@ -173,6 +182,7 @@ ACTIVATIONS = {
     "elu": ELU,
     "gelu": GELU,
     "softplus": Softplus,
+    "silu": SiLU,
     "softmax": Softmax,
     "log_softmax": LogSoftmax,
 }

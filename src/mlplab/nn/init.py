@@ -12,7 +12,7 @@ from mlplab import random as _random
 
 def _fill(tensor, values):
     """Write ``values`` into the tensor's data in place (parameters keep their identity)."""
-    tensor.data[...] = values
+    tensor._data[...] = values
     return tensor
 
 

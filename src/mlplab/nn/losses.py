@@ -8,7 +8,9 @@ too: autograd differentiates it. :data:`LOSSES` names the losses a training run 
 from dataclasses import dataclass
 
 from mlplab import functional as F
+from mlplab.backend import xp
 from mlplab.nn.module import Module
+from mlplab.tensor import Tensor
 
 
 class _Loss(Module):
@@ -103,6 +105,33 @@ class CrossEntropyLoss(_Loss):
             reduction=self.reduction,
             label_smoothing=self.label_smoothing,
         )
+
+
+class SquaredErrorLoss(_Loss):
+    """Squared error of the softmax probabilities against one-hot classes, summed over the
+    classes (the Brier score): classification trained by squared error, as TensorFlow
+    Playground trains it.
+
+    Beside cross-entropy it shows why classification pairs softmax with cross-entropy: where a
+    prediction is confidently wrong, this loss's gradient vanishes (the lab's ``softmax``).
+    """
+
+    def forward(self, input, target):
+        """The loss of logits ``input`` (N, C) against class indices ``target`` (N,)."""
+        classes = input.shape[-1]
+        labels = xp.asarray(target._data if isinstance(target, Tensor) else target)
+        if labels.dtype.kind not in "iu" or labels.shape != input.shape[:-1]:
+            raise ValueError(
+                f"SquaredErrorLoss needs integer class indices of shape {input.shape[:-1]}, got "
+                f"{labels.dtype} of shape {labels.shape}"
+            )
+        if labels.size and (labels.min() < 0 or labels.max() >= classes):
+            raise ValueError(f"SquaredErrorLoss: class indices must lie in [0, {classes})")
+        one_hot = Tensor(xp.eye(classes, dtype=input.dtype)[labels])
+        errors = F.mse_loss(F.softmax(input, axis=-1), one_hot, reduction="none").sum(axis=-1)
+        if self.reduction == "none":
+            return errors
+        return errors.sum() if self.reduction == "sum" else errors.mean()
 
 
 class NLLLoss(_Loss):
@@ -245,6 +274,9 @@ class LossEntry:
 
 LOSSES = {
     "cross-entropy": LossEntry(CrossEntropyLoss, "classes", "softmax cross-entropy of logits"),
+    "squared-error": LossEntry(
+        SquaredErrorLoss, "classes", "squared error of softmax probabilities against one-hot"
+    ),
     "mse": LossEntry(MSELoss, "values", "mean squared error"),
     "l1": LossEntry(L1Loss, "values", "mean absolute error"),
     "huber": LossEntry(HuberLoss, "values", "squared error below delta, linear above"),

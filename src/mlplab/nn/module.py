@@ -1,8 +1,10 @@
-"""Module and Parameter: parameters and submodules registered by attribute assignment.
+"""Module and Parameter: parameters, buffers and submodules registered by attribute assignment.
 
-A :class:`Module` keeps its parameters and submodules in two ordered dicts, filled by
-``__setattr__``; every traversal (``named_parameters``, ``state_dict``, ``modules``) walks those
-dicts, so names are dotted paths such as ``"0.weight"``. Built-in layers register themselves in
+A :class:`Module` keeps its parameters and submodules in ordered dicts, filled by
+``__setattr__``, and its buffers (state that is saved but not trained, such as BatchNorm's running
+statistics) in a third, filled by ``register_buffer``; every traversal (``named_parameters``,
+``named_buffers``, ``state_dict``, ``modules``) walks those dicts, so names are dotted paths such as
+``"0.weight"``. Built-in layers register themselves in
 :data:`LAYERS` so that a model can be rebuilt from its config (:func:`layer_spec`,
 :func:`build_layer`) without running any code from a file.
 """
@@ -14,6 +16,7 @@ from collections import namedtuple
 
 import numpy
 
+from mlplab import devices, dtypes
 from mlplab.backend import xp
 from mlplab.tensor import Tensor, as_array
 
@@ -32,8 +35,9 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, requires_grad=True):
-        self.data = as_array(data, copy=False)
-        self.grad = None
+        self._data = as_array(data, copy=False)
+        self._grad = None
+        self._version = self._stamp = 0
         self.requires_grad = False
         self._ctx = None
         if requires_grad:
@@ -41,6 +45,35 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return f"Parameter containing:\n{super().__repr__()}"
+
+
+def _to_arguments(args, dtype, device):
+    """Split ``Module.to``'s positional arguments into (dtype, device), as PyTorch reads them."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype if dtype is None else dtype
+        elif isinstance(arg, str | devices.device) or (
+            isinstance(arg, int) and not isinstance(arg, bool)
+        ):
+            device = arg
+        else:
+            dtype = arg
+    return dtype, device
+
+
+def _convert_floats(module, dtype):
+    """Cast every floating-point parameter, gradient and buffer below ``module`` to ``dtype``."""
+    if dtype.kind != "f":
+        raise TypeError(f"Module.to only accepts floating point dtypes, but got dtype={dtype}")
+    for tensor in [*module.parameters(), *module.buffers()]:
+        if tensor._data.dtype.kind == "f":
+            tensor._data = tensor._data.astype(dtype)
+            if tensor._grad is not None:
+                tensor._grad = tensor._grad.astype(dtype)
+    for sub in module.modules():
+        # Layers check their input against their dtype (as PyTorch's do): keep it in step.
+        if isinstance(getattr(sub, "dtype", None), numpy.dtype):
+            object.__setattr__(sub, "dtype", dtype)
 
 
 ParameterCount = namedtuple("ParameterCount", ["trainable", "frozen", "total"])
@@ -58,6 +91,8 @@ class Module:
     def __init__(self):
         _count_module()
         object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "training", True)
 
@@ -68,8 +103,14 @@ class Module:
                 f"cannot assign {name!r} before Module.__init__() is called: call "
                 "super().__init__() first in your __init__"
             )
+        if name in self._buffers and not isinstance(value, Parameter | Module):
+            self._buffers[name] = _checked_buffer(name, value)
+            return
+        _refuse_plain_container(name, value)
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers.discard(name)
         self.__dict__.pop(name, None)
         if isinstance(value, Parameter):
             self._parameters[name] = value
@@ -81,22 +122,50 @@ class Module:
     def __getattr__(self, name):
         # Only called when normal lookup fails: parameters and submodules live in the dicts.
         registry = self.__dict__
-        if name in registry.get("_parameters", {}):
-            return registry["_parameters"][name]
-        if name in registry.get("_modules", {}):
-            return registry["_modules"][name]
+        for kind in ("_parameters", "_buffers", "_modules"):
+            if name in registry.get(kind, {}):
+                return registry[kind][name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __delattr__(self, name):
         if name in self._parameters:
             del self._parameters[name]
+        elif name in self._buffers:
+            del self._buffers[name]
+            self._non_persistent_buffers.discard(name)
         elif name in self._modules:
             del self._modules[name]
         else:
             object.__delattr__(self, name)
 
     def __dir__(self):
-        return [*super().__dir__(), *self._parameters, *self._modules]
+        return [*super().__dir__(), *self._parameters, *self._buffers, *self._modules]
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Register ``tensor`` as a buffer: saved state that is not a parameter (not trained).
+
+        Parameters
+        ----------
+        name : str
+            The attribute it is reached by, e.g. ``"running_mean"``.
+        tensor : Tensor or None
+            Its value; None for a buffer that is absent (left out of the state dict).
+        persistent : bool
+            Whether it is part of the state dict (and so of checkpoints and model files).
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot register a buffer before Module.__init__() is called")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"buffer name must be a non-empty string without '.', got {name!r}")
+        if name not in self._buffers and (
+            name in self.__dict__ or name in self._parameters or name in self._modules
+        ):
+            raise KeyError(f"attribute {name!r} already exists: choose another buffer name")
+        self._buffers[name] = _checked_buffer(name, tensor)
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
 
     # ----------------------------------------------------------------- calling
     def forward(self, *args, **kwargs):
@@ -153,6 +222,33 @@ class Module:
         for _, parameter in self.named_parameters(recurse=recurse):
             yield parameter
 
+    def named_buffers(self, prefix="", recurse=True):
+        """Yield (dotted name, buffer) for every buffer that is not None, a shared one once."""
+        seen = set()
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for module_name, module in modules:
+            for name, buffer in module._buffers.items():
+                if buffer is None or id(buffer) in seen:
+                    continue
+                seen.add(id(buffer))
+                yield (f"{module_name}.{name}" if module_name else name), buffer
+
+    def buffers(self, recurse=True):
+        """Yield every buffer that is not None (each once), in registration order."""
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def apply(self, fn):
+        """Call ``fn(module)`` on every submodule, children before parents, then on this one.
+
+        The usual use is initialisation, e.g. ``model.apply(init_weights)`` with a function that
+        tests ``isinstance(module, nn.Linear)``. Returns self.
+        """
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
     # ----------------------------------------------------------------- modes and gradients
     def train(self, mode=True):
         """Set training mode (dropout active) on this module and all below it; returns self."""
@@ -167,18 +263,50 @@ class Module:
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's gradient (None by default, or zeros in place)."""
         for parameter in self.parameters():
-            if parameter.grad is None:
+            if parameter._grad is None:
                 continue
             if set_to_none:
-                parameter.grad = None
+                parameter._grad = None
             else:
-                parameter.grad[...] = 0
+                parameter._grad[...] = 0
 
     def requires_grad_(self, requires_grad=True):
         """Freeze (False) or unfreeze (True) every parameter; returns self."""
         for parameter in self.parameters():
             parameter.requires_grad_(requires_grad)
         return self
+
+    # ----------------------------------------------------------------- dtype and device
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """Convert floating-point parameters and buffers to ``dtype`` in place (integer buffers
+        stay as they are) after checking ``device``: ``to(dtype)``, ``to(device)``,
+        ``to(device, dtype)``, as PyTorch's; returns self."""
+        dtype, device = _to_arguments(args, dtype, device)
+        devices.check(device)
+        if dtype is not None:
+            _convert_floats(self, dtypes.resolve(dtype))
+        return self
+
+    def float(self):
+        """Convert floating-point parameters and buffers to float32; returns self."""
+        return self.to(dtypes.float32)
+
+    def double(self):
+        """Convert floating-point parameters and buffers to float64; returns self."""
+        return self.to(dtypes.float64)
+
+    def cpu(self):
+        """Return self: the data is where ``.numpy()`` reads it (see :mod:`mlplab.devices`)."""
+        return self
+
+    def cuda(self, device=None):
+        """Return self with CuPy arrays; refused (with the way to CUDA) under NumPy."""
+        devices.check("cuda" if device is None else device)
+        return self
+
+    def type(self, dst_type):
+        """Convert floating-point parameters and buffers to ``dst_type``; returns self."""
+        return self.to(dst_type)
 
     def parameter_count(self):
         """Number of scalar parameters: a ParameterCount(trainable, frozen, total)."""
@@ -210,9 +338,29 @@ class Module:
         return "\n".join(lines)
 
     # ----------------------------------------------------------------- state
+    def named_state(self):
+        """Every parameter and persistent buffer by dotted name: the tensors themselves.
+
+        Per module, its parameters and then its buffers, as PyTorch orders a state dict; a
+        tensor shared by two modules comes once, under its first name.
+        """
+        seen, state = set(), {}
+        for module_name, module in self.named_modules():
+            persistent = [
+                (name, buffer)
+                for name, buffer in module._buffers.items()
+                if buffer is not None and name not in module._non_persistent_buffers
+            ]
+            for name, tensor in [*module._parameters.items(), *persistent]:
+                if tensor is None or id(tensor) in seen:
+                    continue
+                seen.add(id(tensor))
+                state[f"{module_name}.{name}" if module_name else name] = tensor
+        return state
+
     def state_dict(self):
-        """Every parameter by dotted name, as tensors sharing the parameters' memory."""
-        return {name: parameter.detach() for name, parameter in self.named_parameters()}
+        """Every parameter and persistent buffer by dotted name, as tensors sharing their memory."""
+        return {name: tensor.detach() for name, tensor in self.named_state().items()}
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy values into the parameters (in place), checking every name and shape first.
@@ -222,13 +370,14 @@ class Module:
         state_dict : dict of str -> Tensor or array
             As returned by :meth:`state_dict`.
         strict : bool
-            When True, a name the model lacks or a parameter the dict lacks is an error.
+            When True, a name the model lacks or a parameter or buffer the dict lacks is an
+            error.
 
         Returns
         -------
         IncompatibleKeys(missing_keys, unexpected_keys); nothing is changed if an error is raised.
         """
-        own = dict(self.named_parameters())
+        own = self.named_state()
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
         values = {name: as_array(value, copy=False) for name, value in state_dict.items()}
@@ -240,16 +389,17 @@ class Module:
         if strict:
             problems += [f"{name}: missing from the state dict" for name in missing]
             problems += [
-                f"{name}: unexpected (the model has no such parameter)" for name in unexpected
+                f"{name}: unexpected (the model has no such parameter or buffer)"
+                for name in unexpected
             ]
         if problems:
             raise RuntimeError(
                 f"Error loading the state dict into {type(self).__name__}:\n  "
                 + "\n  ".join(problems)
             )
-        for name, parameter in own.items():
+        for name, tensor in own.items():
             if name in values:
-                parameter.data[...] = values[name]
+                tensor._data[...] = values[name]
         return IncompatibleKeys(missing, unexpected)
 
     # ----------------------------------------------------------------- config
@@ -270,6 +420,37 @@ class Module:
             return f"{type(self).__name__}({extra})"
         body = "\n  ".join(([extra] if extra else []) + lines)
         return f"{type(self).__name__}(\n  {body}\n)"
+
+
+def _checked_buffer(name, value):
+    """``value`` if it can be a buffer (a Tensor or None), else a TypeError naming it."""
+    if value is not None and not isinstance(value, Tensor):
+        raise TypeError(
+            f"cannot assign a {type(value).__name__} as buffer {name!r}: a buffer is a Tensor "
+            f"(or None); wrap it, e.g. mlplab.tensor(value)"
+        )
+    return value
+
+
+def _refuse_plain_container(name, value):
+    """Raise TypeError for a plain list, tuple or dict holding modules (nothing would register)."""
+    if isinstance(value, dict):
+        entries, fix = list(value.values()), f"self.{name} = nn.ModuleDict({{...}})"
+    elif isinstance(value, list | tuple):
+        entries, fix = list(value), f"self.{name} = nn.ModuleList([...])"
+    else:
+        return
+    if any(isinstance(entry, Module) for entry in entries):
+        raise TypeError(
+            f"cannot assign a plain {type(value).__name__} of modules to {name!r}: their "
+            "parameters would not be registered (parameters(), state_dict() and train() would "
+            f"not see them); use {fix}"
+        )
+    if any(isinstance(entry, Parameter) for entry in entries):
+        raise TypeError(
+            f"cannot assign a plain {type(value).__name__} of Parameters to {name!r}: they would "
+            "not be registered; assign each to its own attribute, or keep them in submodules"
+        )
 
 
 def _indent(text):
@@ -374,6 +555,13 @@ def new_parameter(shape, dtype):
     if _init_mode.enabled:
         return Parameter(xp.empty(shape, dtype=dtype))
     return Parameter(xp.broadcast_to(xp.zeros((), dtype=dtype), shape))
+
+
+def new_buffer(shape, dtype, fill):
+    """A buffer of ``shape`` filled with ``fill``; a zero-memory placeholder in deferred_init."""
+    if _init_mode.enabled:
+        return Tensor(xp.full(shape, fill, dtype=dtype))
+    return Tensor(xp.broadcast_to(xp.zeros((), dtype=dtype), shape))
 
 
 def check_number(owner, name, value):

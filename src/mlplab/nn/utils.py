@@ -15,8 +15,8 @@ def _grads(parameters):
     for i, p in enumerate(parameters):
         if not isinstance(p, Tensor):
             raise TypeError(f"parameters must be Tensors, but item {i} is a {type(p).__name__}")
-        if p.grad is not None:
-            grads.append(p.grad)
+        if p._grad is not None:
+            grads.append(p._grad)
     return grads
 
 

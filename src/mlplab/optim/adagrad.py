@@ -66,11 +66,11 @@ class Adagrad(Optimizer):
         for p, state in zip(params, states, strict=True):
             if not state:
                 state["step"] = 0
-                state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
+                state["sum"] = xp.full_like(p._data, group["initial_accumulator_value"])
             state["step"] += 1
         F.adagrad(
-            [p.data for p in params],
-            [p.grad for p in params],
+            [p._data for p in params],
+            [p._grad for p in params],
             [state["sum"] for state in states],
             [state["step"] for state in states],
             lr=group["lr"],

@@ -5,6 +5,15 @@ from mlplab.optim import functional as F
 from mlplab.optim.optimizer import Optimizer, _check_nonnegative
 
 
+def check_betas(betas):
+    """Raise ValueError unless ``betas`` is two numbers in [0, 1), naming the bad one."""
+    if len(betas) != 2:
+        raise ValueError(f"Invalid betas: {betas} (expected two numbers, e.g. (0.9, 0.999))")
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
 class Adam(Optimizer):
     """Adam, PyTorch's ``torch.optim.Adam``: see :func:`functional.adam`.
 
@@ -57,12 +66,7 @@ class Adam(Optimizer):
         """Raise ValueError naming the first invalid setting of ``group``."""
         super().check_group(group)
         _check_nonnegative("eps", group["eps"], "epsilon value")
-        betas = group["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"Invalid betas: {betas} (expected two numbers, e.g. (0.9, 0.999))")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        check_betas(group["betas"])
         _check_nonnegative("weight_decay", group["weight_decay"], "weight_decay value")
 
     def _update(self, group, params, states):
@@ -70,15 +74,15 @@ class Adam(Optimizer):
         for p, state in zip(params, states, strict=True):
             if not state:
                 state["step"] = 0
-                state["exp_avg"] = xp.zeros_like(p.data)
-                state["exp_avg_sq"] = xp.zeros_like(p.data)
+                state["exp_avg"] = xp.zeros_like(p._data)
+                state["exp_avg_sq"] = xp.zeros_like(p._data)
             if group["amsgrad"] and "max_exp_avg_sq" not in state:
-                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+                state["max_exp_avg_sq"] = xp.zeros_like(p._data)
             state["step"] += 1
         beta1, beta2 = group["betas"]
         F.adam(
-            [p.data for p in params],
-            [p.grad for p in params],
+            [p._data for p in params],
+            [p._grad for p in params],
             [state["exp_avg"] for state in states],
             [state["exp_avg_sq"] for state in states],
             [state.get("max_exp_avg_sq") for state in states],

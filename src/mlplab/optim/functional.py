@@ -84,7 +84,8 @@ def _apply(rule, roles, per_param, numbers, flags):
     Parameters
     ----------
     rule : str
-        ``"sgd"``, ``"adagrad"``, ``"rmsprop"`` or ``"adam"``: the element function
+        ``"sgd"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ``"nadam"``, ``"radam"``,
+        ``"adamax"`` or ``"adadelta"``: the element function
         ``rules.<rule>_values`` and its compiled loop ``rules.<rule>_loop``.
     roles : sequence of lists of arrays, or None
         One list per array the rule reads (parameters first, then gradients, then state), one
@@ -373,3 +374,204 @@ def adam(
     roles = (params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs if amsgrad else None)
     numbers = (beta1, 1 - beta1, beta2, 1 - beta2, eps, weight_decay, 1 - lr * weight_decay)
     _apply("adam", roles, per_param, numbers, (decoupled_weight_decay, maximize))
+
+
+# ----------------------------------------------------------------------------------- NAdam
+def nadam(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    mu_products,
+    state_steps,
+    *,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weight_decay,
+    momentum_decay,
+    decoupled_weight_decay,
+    maximize,
+):
+    """One step of NAdam (Adam with Nesterov momentum, Dozat 2016), in place.
+
+    ::
+
+        g ← -g                             if maximize
+        θ ← θ(1 - γλ)                      if decoupled
+        g ← g + λθ                         otherwise, if λ ≠ 0
+        μ_t = β₁(1 - ½·0.96^(tψ)),  μ_{t+1} likewise       (momentum decay ψ)
+        m ← β₁m + (1 - β₁)g
+        v ← β₂v + (1 - β₂)g²
+        d = √(v / (1 - β₂ᵗ)) + ε
+        θ ← θ - γ(1 - μ_t)/(1 - ∏ᵢ₌₁ᵗ μᵢ) · g/d - γμ_{t+1}/(1 - ∏ᵢ₌₁ᵗ⁺¹ μᵢ) · m/d
+
+    Parameters
+    ----------
+    params, grads, exp_avgs, exp_avg_sqs : lists of ndarray, shaped as ``params``
+        θ (in place), g (unchanged), m and v (in place).
+    mu_products : list of float
+        Each parameter's ∏ μᵢ up to its previous step (1.0 before its first); replaced in the
+        list by the product up to this step.
+    state_steps : list of int
+        Each parameter's t, the number of this step (1 at its first).
+    lr, beta1, beta2, eps, weight_decay, momentum_decay : float
+        γ, β₁, β₂, ε, λ and ψ.
+    decoupled_weight_decay, maximize : bool
+        Decay the weights directly (as AdamW) instead of through the gradient; follow the
+        gradient upwards.
+    """
+    per_param = []
+    for k, step in enumerate(state_steps):
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        mu_products[k] *= mu
+        product = mu_products[k]
+        per_param.append(
+            (
+                1 - beta2**step,
+                -lr * (1.0 - mu) / (1.0 - product),
+                -lr * mu_next / (1.0 - product * mu_next),
+            )
+        )
+    roles = (params, grads, exp_avgs, exp_avg_sqs)
+    numbers = (1 - beta1, beta2, 1 - beta2, eps, weight_decay, 1 - lr * weight_decay)
+    _apply("nadam", roles, per_param, numbers, (decoupled_weight_decay, maximize))
+
+
+# ----------------------------------------------------------------------------------- RAdam
+def radam(
+    params,
+    grads,
+    exp_avgs,
+    exp_avg_sqs,
+    state_steps,
+    *,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weight_decay,
+    decoupled_weight_decay,
+    maximize,
+):
+    """One step of RAdam (Adam with its variance rectified, Liu et al. 2019), in place.
+
+    ::
+
+        g ← -g                             if maximize
+        θ ← θ(1 - γλ)                      if decoupled
+        g ← g + λθ                         otherwise, if λ ≠ 0
+        m ← β₁m + (1 - β₁)g
+        v ← β₂v + (1 - β₂)g²
+        m̂ = m / (1 - β₁ᵗ)
+        ρ∞ = 2/(1 - β₂) - 1,   ρ_t = ρ∞ - 2tβ₂ᵗ/(1 - β₂ᵗ)
+        r = √((ρ_t - 4)(ρ_t - 2)ρ∞ / ((ρ∞ - 4)(ρ∞ - 2)ρ_t))
+        θ ← θ - γ m̂ · √(1 - β₂ᵗ)/(√v + ε) · r     if ρ_t > 5
+        θ ← θ - γ m̂                                 otherwise (the variance is not yet tractable)
+
+    Parameters
+    ----------
+    params, grads, exp_avgs, exp_avg_sqs : lists of ndarray, shaped as ``params``
+        θ (in place), g (unchanged), m and v (in place).
+    state_steps : list of int
+        Each parameter's t, the number of this step (1 at its first).
+    lr, beta1, beta2, eps, weight_decay : float
+        γ, β₁, β₂, ε and λ.
+    decoupled_weight_decay, maximize : bool
+        Decay the weights directly (as AdamW); follow the gradient upwards.
+    """
+    rho_inf = 2 / (1 - beta2) - 1
+    per_param = []
+    for step in state_steps:
+        bias_correction2 = 1 - beta2**step
+        rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+        rect = 0.0
+        if rho_t > 5.0:
+            rect = (
+                (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            ) ** 0.5
+        per_param.append((1 - beta1**step, bias_correction2**0.5, rect))
+    roles = (params, grads, exp_avgs, exp_avg_sqs)
+    numbers = (lr, 1 - beta1, beta2, 1 - beta2, eps, weight_decay, 1 - lr * weight_decay)
+    _apply("radam", roles, per_param, numbers, (decoupled_weight_decay, maximize))
+
+
+# ----------------------------------------------------------------------------------- Adamax
+def adamax(
+    params,
+    grads,
+    exp_avgs,
+    exp_infs,
+    state_steps,
+    *,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weight_decay,
+    maximize,
+):
+    """One step of Adamax (Adam with the infinity norm, Kingma & Ba 2015), in place.
+
+    ::
+
+        g ← -g                             if maximize
+        g ← g + λθ                         if λ ≠ 0
+        m ← β₁m + (1 - β₁)g
+        u ← max(β₂u, |g| + ε)
+        θ ← θ - γ/(1 - β₁ᵗ) · m/u
+
+    Parameters
+    ----------
+    params, grads, exp_avgs, exp_infs : lists of ndarray, shaped as ``params``
+        θ (in place), g (unchanged), m and u (in place).
+    state_steps : list of int
+        Each parameter's t, the number of this step (1 at its first).
+    lr, beta1, beta2, eps, weight_decay : float
+        γ, β₁, β₂, ε and λ.
+    maximize : bool
+        Follow the gradient upwards instead of downwards.
+    """
+    per_param = [(lr / (1 - beta1**step),) for step in state_steps]
+    roles = (params, grads, exp_avgs, exp_infs)
+    _apply("adamax", roles, per_param, (1 - beta1, beta2, eps, weight_decay), (maximize,))
+
+
+# ----------------------------------------------------------------------------------- Adadelta
+def adadelta(
+    params,
+    grads,
+    square_avgs,
+    acc_deltas,
+    *,
+    lr,
+    rho,
+    eps,
+    weight_decay,
+    maximize,
+):
+    """One step of Adadelta (Zeiler 2012), in place.
+
+    ::
+
+        g ← -g                             if maximize
+        g ← g + λθ                         if λ ≠ 0
+        v ← ρv + (1 - ρ)g²
+        Δ = √(u + ε) / √(v + ε) · g
+        u ← ρu + (1 - ρ)Δ²
+        θ ← θ - γΔ
+
+    Parameters
+    ----------
+    params, grads, square_avgs, acc_deltas : lists of ndarray, shaped as ``params``
+        θ (in place), g (unchanged), v and u (in place).
+    lr, rho, eps, weight_decay : float
+        γ, ρ, ε and λ.
+    maximize : bool
+        Follow the gradient upwards instead of downwards.
+    """
+    roles = (params, grads, square_avgs, acc_deltas)
+    numbers = (lr, rho, 1 - rho, eps, weight_decay)
+    _apply("adadelta", roles, [()] * len(params), numbers, (maximize,))

@@ -1,132 +1,52 @@
-"""Learning-rate schedules: each a closed-form ``lr_at(epoch)``, applied by a thin scheduler object.
+"""Learning-rate schedules, PyTorch's ``torch.optim.lr_scheduler``: each a closed-form ``lr_at``.
 
-A scheduler keeps one number, ``last_epoch``; :meth:`LRScheduler.step` advances it and writes
-``lr_at(last_epoch)`` into every parameter group's ``"lr"``. The rates are those of
-``torch.optim.lr_scheduler`` for the same settings (PyTorch computes most of them recursively from
-the previous rate; the closed forms here are the same numbers, without the accumulated rounding),
-and resuming is just restoring ``last_epoch``. :class:`ReduceLROnPlateau` is the exception: it
-reacts to a measured metric (its ``monitor``), so its state is its counters. The short specs of
-the command line, e.g. ``"warmup:5+cosine:30"``, are :mod:`mlplab.optim.schedule_spec`
-(:func:`parse_spec`, :func:`from_string`, re-exported here).
+Every schedule is a pure function of the epoch, ``lr_at(epoch)``, applied by a thin scheduler
+object in PyTorch's chainable form (see :mod:`mlplab.optim.scheduler`): ``step()`` moves each
+group's rate as ``lr_at`` moves, so several schedulers on one optimizer compose -- the rate is the
+base rate times the product of their factors -- and :class:`ChainedScheduler` steps several as
+one. The rates are those of PyTorch for the same settings, alone and stacked. Resuming is
+restoring ``last_epoch`` (and the optimizer's rates). :class:`ReduceLROnPlateau` reacts to a
+measured metric (its ``monitor``), so its state is its counters. The cyclical policies
+(OneCycleLR, CyclicLR, CosineAnnealingWarmRestarts) live in :mod:`mlplab.optim.cyclic_lr`; the
+short specs of the command line, e.g. ``"warmup:5+cosine:30"``, in
+:mod:`mlplab.optim.schedule_spec` (:func:`parse_spec`, :func:`from_string`); all are re-exported
+here.
 """
 
 import bisect
-import copy
 import itertools
 import math
-import numbers
 
-from mlplab.optim.optimizer import Optimizer
+from mlplab.optim.cyclic_lr import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
+from mlplab.optim.scheduler import (
+    LRScheduler,
+    _check_int,
+    _check_optimizer,
+    _lr_value,
+    _per_group,
+    _write_lr,
+)
 
-
-def _check_optimizer(optimizer):
-    """Raise TypeError unless ``optimizer`` is an mlplab Optimizer."""
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(
-            f"{type(optimizer).__name__} is not an Optimizer: pass the optimizer whose learning "
-            "rates the schedule sets"
-        )
-
-
-def _check_int(name, value, minimum):
-    """Raise ValueError unless ``value`` is an int >= ``minimum``."""
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"Expected an integer {name} >= {minimum}, but got {value!r}")
-
-
-def _per_group(name, optimizer, value):
-    """``value`` repeated for every parameter group, or checked to have one entry per group."""
-    count = len(optimizer.param_groups)
-    if isinstance(value, list | tuple):
-        if len(value) != count:
-            raise ValueError(
-                f"Expected {count} values for {name} (one per group), got {len(value)}"
-            )
-        return list(value)
-    return [value] * count
-
-
-class LRScheduler:
-    """Base class: ``step()`` sets every group's lr to ``lr_at(last_epoch)``.
-
-    Creating a scheduler records each group's current lr as ``"initial_lr"`` (the base rate the
-    schedule scales) and applies the rate of epoch 0.
-
-    Parameters
-    ----------
-    optimizer : Optimizer
-        The optimizer whose ``param_groups[i]["lr"]`` the schedule sets.
-    last_epoch : int
-        The epoch last applied; -1 (default) starts a new schedule.
-    """
-
-    #: Attributes that are not part of the state dict.
-    _not_state = ("optimizer",)
-
-    #: The epoch-record entry (e.g. ``"val_loss"``) whose value a training loop passes to
-    #: ``step(metric)``; None for schedules that ``step()`` without a metric.
-    monitor = None
-
-    def __init__(self, optimizer, last_epoch=-1):
-        _check_optimizer(optimizer)
-        self.optimizer = optimizer
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-        else:
-            for i, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise ValueError(
-                        f"param_groups[{i}] has no 'initial_lr', needed to resume a schedule at "
-                        f"last_epoch={last_epoch}: load the optimizer's state dict first, or "
-                        "start with last_epoch=-1"
-                    )
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self.step()
-
-    def lr_at(self, epoch):
-        """The learning rate of every parameter group at ``epoch``, a list of floats."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement lr_at")
-
-    def step(self):
-        """Advance one epoch and set the groups' learning rates to the schedule's values."""
-        self.last_epoch += 1
-        self._set_lrs(self.lr_at(self.last_epoch))
-
-    def _set_lrs(self, lrs):
-        """Write ``lrs`` into the parameter groups and remember them."""
-        for group, lr in zip(self.optimizer.param_groups, lrs, strict=True):
-            group["lr"] = lr
-        self._last_lr = list(lrs)
-
-    def get_last_lr(self):
-        """The learning rates last set, one per parameter group."""
-        return list(self._last_lr)
-
-    def state_dict(self):
-        """The scheduler's state (its epoch and settings), without the optimizer: a dict."""
-        return {
-            key: copy.deepcopy(value)
-            for key, value in vars(self).items()
-            if key not in self._not_state
-        }
-
-    def load_state_dict(self, state_dict):
-        """Restore a state made by :meth:`state_dict` of the same kind of scheduler.
-
-        The learning rates it had last set are written back into the optimizer's groups, so the
-        order in which optimizer and scheduler are restored does not matter.
-        """
-        expected = set(LRScheduler.state_dict(self))
-        if not isinstance(state_dict, dict) or set(state_dict) != expected:
-            got = set(state_dict) if isinstance(state_dict, dict) else set()
-            raise ValueError(
-                f"This is not a state dict of {type(self).__name__}: missing "
-                f"{sorted(expected - got)}, unexpected {sorted(got - expected)}"
-            )
-        self.__dict__.update(copy.deepcopy(state_dict))
-        self._set_lrs(self._last_lr)
+__all__ = [
+    "ChainedScheduler",
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "MultiplicativeLR",
+    "OneCycleLR",
+    "PolynomialLR",
+    "ReduceLROnPlateau",
+    "SequentialLR",
+    "StepLR",
+    "from_string",
+    "parse_spec",
+]
 
 
 class ConstantLR(LRScheduler):
@@ -202,7 +122,8 @@ class CosineAnnealingLR(LRScheduler):
     """Half a cosine from the base rate down to ``eta_min`` over ``T_max`` epochs.
 
     ``lr_at(e) = η_min + (base - η_min)(1 + cos(πe/T_max))/2``; past ``T_max`` the cosine goes on
-    (back up over the next ``T_max`` epochs), as PyTorch's does.
+    (back up over the next ``T_max`` epochs), as PyTorch's does. Chained, it scales the distance
+    of the current rate above ``eta_min``, as PyTorch's does.
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
@@ -215,6 +136,10 @@ class CosineAnnealingLR(LRScheduler):
         """``eta_min + (base_lr - eta_min)·(1 + cos(π·epoch/T_max))/2`` per group."""
         cosine = 1 + math.cos(math.pi * epoch / self.T_max)
         return [self.eta_min + (base_lr - self.eta_min) * cosine / 2 for base_lr in self.base_lrs]
+
+    def floors(self):
+        """``eta_min`` for every group: a chained step scales the distance above it."""
+        return [self.eta_min] * len(self.base_lrs)
 
 
 class LinearLR(LRScheduler):
@@ -249,25 +174,50 @@ class LinearLR(LRScheduler):
         return [base_lr * scale for base_lr in self.base_lrs]
 
 
+class PolynomialLR(LRScheduler):
+    """The base rate decaying polynomially to 0 over ``total_iters`` epochs, then 0.
+
+    ``lr_at(e) = base·(1 - min(e, total_iters)/total_iters)^power``.
+    """
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        _check_int("total_iters", total_iters, 1)
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch):
+        """``base_lr · (1 - min(total_iters, epoch)/total_iters) ** power`` per group."""
+        scale = (1.0 - min(self.total_iters, epoch) / self.total_iters) ** self.power
+        return [base_lr * scale for base_lr in self.base_lrs]
+
+
+def _lambdas(optimizer, lr_lambda):
+    """``lr_lambda`` as one callable per parameter group, checked."""
+    _check_optimizer(optimizer)
+    count = len(optimizer.param_groups)
+    lambdas = list(lr_lambda) if isinstance(lr_lambda, list | tuple) else [lr_lambda] * count
+    if len(lambdas) != count:
+        raise ValueError(f"Expected {count} lr_lambdas, but got {len(lambdas)}")
+    for fn in lambdas:
+        if not callable(fn):
+            raise TypeError(f"lr_lambda must be callable (epoch -> factor), got {fn!r}")
+    return lambdas
+
+
 class LambdaLR(LRScheduler):
     """The base rate times ``lr_lambda(epoch)`` (one function, or one per group).
 
-    The functions are code, not state: the state dict holds only the epoch, so a resumed run
-    must build the scheduler with the same functions.
+    It sets the rate outright (``chainable = False``), as PyTorch's does. The functions are code,
+    not state: the state dict holds only the epoch, so a resumed run must build the scheduler
+    with the same functions.
     """
 
     _not_state = ("optimizer", "lr_lambdas")
+    chainable = False
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        _check_optimizer(optimizer)
-        count = len(optimizer.param_groups)
-        lambdas = list(lr_lambda) if isinstance(lr_lambda, list | tuple) else [lr_lambda] * count
-        if len(lambdas) != count:
-            raise ValueError(f"Expected {count} lr_lambdas, but got {len(lambdas)}")
-        for fn in lambdas:
-            if not callable(fn):
-                raise TypeError(f"lr_lambda must be callable (epoch -> factor), got {fn!r}")
-        self.lr_lambdas = lambdas
+        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch):
@@ -275,135 +225,39 @@ class LambdaLR(LRScheduler):
         return [base * fn(epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs, strict=True)]
 
 
-class OneCycleLR(LRScheduler):
-    """The 1cycle policy: up from ``max_lr/div_factor`` to ``max_lr``, then down to a minimum.
+class MultiplicativeLR(LRScheduler):
+    """The current rate times ``lr_lambda(epoch)`` at every epoch after the first.
 
-    Stepped once per batch for ``total_steps`` (or ``epochs · steps_per_epoch``) steps. The rate
-    rises over the first ``pct_start`` of the steps and falls to ``max_lr/(div_factor ·
-    final_div_factor)`` over the rest (``three_phase``: falls back to the start first, then to the
-    minimum), along a cosine or a line; the momentum (or Adam's β₁) moves the opposite way
-    between ``max_momentum`` and ``base_momentum`` when ``cycle_momentum``.
+    ``lr_at(e) = base·λ(1)·λ(2)···λ(e)``; each step multiplies by the one new factor (so ``λ`` is
+    called once per epoch, as in PyTorch). The functions are code, not state, as in LambdaLR.
     """
 
-    def __init__(
-        self,
-        optimizer,
-        max_lr,
-        total_steps=None,
-        epochs=None,
-        steps_per_epoch=None,
-        pct_start=0.3,
-        anneal_strategy="cos",
-        cycle_momentum=True,
-        base_momentum=0.85,
-        max_momentum=0.95,
-        div_factor=25.0,
-        final_div_factor=1e4,
-        three_phase=False,
-        last_epoch=-1,
-    ):
-        _check_optimizer(optimizer)
-        if total_steps is not None:
-            _check_int("total_steps", total_steps, 1)
-        elif epochs is not None and steps_per_epoch is not None:
-            _check_int("epochs", epochs, 1)
-            _check_int("steps_per_epoch", steps_per_epoch, 1)
-            total_steps = epochs * steps_per_epoch
-        else:
-            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
-        if not 0 <= pct_start <= 1:
-            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
-        if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(
-                f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
-            )
-        self.total_steps = total_steps
-        self.anneal_strategy = anneal_strategy
-        self.cycle_momentum = cycle_momentum
-        self.phases = self._phases(float(pct_start), total_steps, three_phase)
-        max_lrs = _per_group("max_lr", optimizer, max_lr)
-        if last_epoch == -1:
-            for group, top in zip(optimizer.param_groups, max_lrs, strict=True):
-                group["initial_lr"] = top / div_factor
-                group["max_lr"] = top
-                group["min_lr"] = group["initial_lr"] / final_div_factor
-        if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    "optimizer must support momentum or beta1 with `cycle_momentum` option "
-                    "enabled (pass cycle_momentum=False)"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
-            tops = _per_group("max_momentum", optimizer, max_momentum)
-            bottoms = _per_group("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for group, top, bottom in zip(optimizer.param_groups, tops, bottoms, strict=True):
-                    group["max_momentum"] = top
-                    group["base_momentum"] = bottom
+    _not_state = ("optimizer", "lr_lambdas")
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
-    @staticmethod
-    def _phases(pct_start, total_steps, three_phase):
-        """(last step, start key, end key, start momentum key, end momentum key) per phase."""
-        rise_end = pct_start * total_steps - 1
-        if three_phase:
-            return [
-                (rise_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                (2 * pct_start * total_steps - 2, "max_lr", "initial_lr", "base_momentum",
-                 "max_momentum"),
-                (total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
-            ]  # fmt: skip
-        return [
-            (rise_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-            (total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
-        ]
-
-    def _anneal(self, start, end, pct):
-        """From ``start`` (pct 0) to ``end`` (pct 1) along a half cosine or a line."""
-        if self.anneal_strategy == "cos":
-            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
-        return (end - start) * pct + start
-
-    def _at(self, step, group, which):
-        """The lr (``which`` 0) or momentum (``which`` 1) of ``group`` at ``step``."""
-        if step > self.total_steps:
-            raise ValueError(
-                f"Tried to step {step} times. The specified number of total steps is "
-                f"{self.total_steps}"
-            )
-        start_step = 0.0
-        for i, (end_step, *keys) in enumerate(self.phases):
-            if step <= end_step or i == len(self.phases) - 1:
-                pct = (step - start_step) / (end_step - start_step)
-                return self._anneal(group[keys[2 * which]], group[keys[2 * which + 1]], pct)
-            start_step = end_step
-        raise AssertionError("unreachable: the last phase always matches")
-
     def lr_at(self, epoch):
-        """The learning rate of every group at step ``epoch`` (group-wise initial/max/min)."""
-        return [self._at(epoch, group, 0) for group in self.optimizer.param_groups]
+        """``base_lr · lr_lambda(1) ··· lr_lambda(epoch)`` per group."""
+        lrs = list(self.base_lrs)
+        for e in range(1, epoch + 1):
+            lrs = self.advance(lrs, e)
+        return lrs
 
-    def momentum_at(self, epoch):
-        """The momentum (or β₁) of every group at step ``epoch``."""
-        return [self._at(epoch, group, 1) for group in self.optimizer.param_groups]
-
-    def step(self):
-        """Advance one step and set the groups' learning rates (and momenta, when cycled)."""
-        super().step()
-        if self.cycle_momentum:
-            momenta = self.momentum_at(self.last_epoch)
-            for group, momentum in zip(self.optimizer.param_groups, momenta, strict=True):
-                if self.use_beta1:
-                    group["betas"] = (momentum, *group["betas"][1:])
-                else:
-                    group["momentum"] = momentum
+    def advance(self, lrs, epoch):
+        """``lrs`` times each group's ``lr_lambda(epoch)``; unchanged at epoch 0."""
+        if epoch == 0:
+            return list(lrs)
+        return [lr * fn(epoch) for lr, fn in zip(lrs, self.lr_lambdas, strict=True)]
 
 
 class SequentialLR(LRScheduler):
     """Several schedules one after another, switching at the ``milestones`` epochs.
 
     Schedule ``i`` runs from milestone ``i-1`` (epoch 0 for the first) and sees its own epochs
-    counted from there: ``lr_at(e) = schedulers[i].lr_at(e - milestones[i-1])``.
+    counted from there: ``lr_at(e) = schedulers[i].lr_at(e - milestones[i-1])``. Each part starts
+    from the base rates, as in PyTorch.
     """
 
     _not_state = ("optimizer", "_schedulers")
@@ -437,7 +291,7 @@ class SequentialLR(LRScheduler):
         self.optimizer = optimizer
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = -1
-        self.step()
+        self.step()  # the parts, built before, each applied their epoch 0: the first starts again
 
     def _active(self, epoch):
         """The scheduler in charge at ``epoch`` and the epoch it started at."""
@@ -449,10 +303,17 @@ class SequentialLR(LRScheduler):
         scheduler, start = self._active(epoch)
         return scheduler.lr_at(epoch - start)
 
+    def advance(self, lrs, epoch):
+        """The active schedule's move to its own epoch; at its first, from the base rates."""
+        scheduler, start = self._active(epoch)
+        return scheduler.advance(list(self.base_lrs) if epoch == start else lrs, epoch - start)
+
     def step(self):
-        """Advance one epoch, in the schedule in charge of it."""
+        """Advance one epoch, in the schedule in charge of it (from the base rates at its first)."""
         self.last_epoch += 1
         scheduler, start = self._active(self.last_epoch)
+        if self.last_epoch == start:
+            self._set_lrs(self.base_lrs)
         scheduler.last_epoch = self.last_epoch - start - 1
         scheduler.step()
         self._last_lr = scheduler.get_last_lr()
@@ -465,20 +326,100 @@ class SequentialLR(LRScheduler):
 
     def load_state_dict(self, state_dict):
         """Restore its epoch and every wrapped scheduler's state."""
-        state = dict(state_dict)
-        nested = state.pop("_schedulers", None)
-        if not isinstance(nested, list) or len(nested) != len(self._schedulers):
-            raise ValueError(
-                f"This is not a state dict of a SequentialLR over {len(self._schedulers)} "
-                "schedulers: '_schedulers' must list one state dict per scheduler"
-            )
-        for scheduler, scheduler_state in zip(self._schedulers, nested, strict=True):
-            scheduler.load_state_dict(scheduler_state)
-        super().load_state_dict(state)
+        _load_nested(self, state_dict)
+
+
+class ChainedScheduler(LRScheduler):
+    """Several schedulers stepped as one: each ``step()`` steps every one of them, in order.
+
+    They compose as any schedulers on one optimizer do (the rate is the base rate times the
+    product of their factors); this only saves calling each. ReduceLROnPlateau is refused (its
+    step needs a metric): step it beside the ChainedScheduler instead.
+
+    Parameters
+    ----------
+    schedulers : sequence of LRScheduler
+        Built on the same optimizer, each already at its epoch 0.
+    optimizer : Optimizer, optional
+        Their optimizer (default: the first scheduler's).
+    """
+
+    _not_state = ("optimizer", "_schedulers")
+
+    def __init__(self, schedulers, optimizer=None):
+        schedulers = list(schedulers)
+        if not schedulers:
+            raise ValueError("ChainedScheduler expects at least one scheduler, but got none")
+        optimizer = schedulers[0].optimizer if optimizer is None else optimizer
+        _check_optimizer(optimizer)
+        for i, scheduler in enumerate(schedulers):
+            if isinstance(scheduler, ReduceLROnPlateau):
+                raise ValueError(
+                    f"ChainedScheduler does not support ReduceLROnPlateau (index {i}): it needs a "
+                    "metric at each step; call its step(metric) beside the ChainedScheduler's"
+                )
+            if not isinstance(scheduler, LRScheduler) or scheduler.optimizer is not optimizer:
+                raise ValueError(
+                    f"ChainedScheduler expects all schedulers to belong to the same optimizer, "
+                    f"but the scheduler at index {i} does not"
+                )
+        self._schedulers = schedulers
+        self.optimizer = optimizer
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = 0
+        self._last_lr = [_lr_value(group["lr"]) for group in optimizer.param_groups]
+
+    def advance(self, lrs, epoch):
+        """Every scheduler's move to ``epoch``, one after another."""
+        for scheduler in self._schedulers:
+            lrs = scheduler.advance(lrs, epoch)
+        return lrs
+
+    def lr_at(self, epoch):
+        """The rates at ``epoch``: every move from the base rates, replayed."""
+        lrs = list(self.base_lrs)
+        for e in range(epoch + 1):
+            lrs = self.advance(lrs, e)
+        return lrs
+
+    def step(self):
+        """Step every scheduler, in order."""
+        self.last_epoch += 1
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = [_lr_value(group["lr"]) for group in self.optimizer.param_groups]
+
+    def state_dict(self):
+        """Its own epoch plus every chained scheduler's state dict."""
+        state = super().state_dict()
+        state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Restore its epoch and every chained scheduler's state."""
+        _load_nested(self, state_dict)
+
+
+def _load_nested(owner, state_dict):
+    """Restore a SequentialLR's or ChainedScheduler's wrapped schedulers, then its own state."""
+    state = dict(state_dict)
+    nested = state.pop("_schedulers", None)
+    if not isinstance(nested, list) or len(nested) != len(owner._schedulers):
+        raise ValueError(
+            f"This is not a state dict of a {type(owner).__name__} over "
+            f"{len(owner._schedulers)} schedulers: '_schedulers' must list one state dict per "
+            "scheduler"
+        )
+    for scheduler, scheduler_state in zip(owner._schedulers, nested, strict=True):
+        scheduler.load_state_dict(scheduler_state)
+    LRScheduler.load_state_dict(owner, state)
 
 
 class ReduceLROnPlateau(LRScheduler):
     """Multiply the rates by ``factor`` when a metric has stopped improving for ``patience`` epochs.
+
+    It multiplies the current rates, so it composes with schedules stepped beside it (a StepLR
+    goes on from the reduced rate).
 
     Call ``step(metric)`` once per epoch with, e.g., the validation loss (``mode="min"``) or
     accuracy (``mode="max"``). A value counts as better when it beats the best so far by
@@ -554,7 +495,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.num_bad_epochs = 0
         self.cooldown_counter = 0
         self.last_epoch = 0
-        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+        self._last_lr = [_lr_value(group["lr"]) for group in optimizer.param_groups]
 
     def _is_better(self, value):
         """Whether ``value`` beats the best so far by the threshold."""
@@ -582,15 +523,15 @@ class ReduceLROnPlateau(LRScheduler):
             self._reduce_lr()
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = [_lr_value(group["lr"]) for group in self.optimizer.param_groups]
 
     def _reduce_lr(self):
         """Multiply every group's rate by ``factor``, not below its ``min_lr``."""
         for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
-            old_lr = float(group["lr"])
+            old_lr = float(_lr_value(group["lr"]))
             new_lr = max(old_lr * self.factor, min_lr)
             if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
+                _write_lr(group, new_lr)
 
 
 # The spec grammar builds the classes above, so it is imported after them; re-exported so that

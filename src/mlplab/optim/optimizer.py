@@ -16,6 +16,16 @@ from mlplab.backend import xp
 from mlplab.tensor import Tensor
 
 
+def _lr_value(lr):
+    """A group's learning rate as a number (a tensor lr is read, as PyTorch's ``_to_scalar``)."""
+    return lr.item() if isinstance(lr, Tensor) else lr
+
+
+def _float_lr(group):
+    """``group`` itself, or a copy of it with its tensor lr read as a number for the update."""
+    return dict(group, lr=_lr_value(group["lr"])) if isinstance(group["lr"], Tensor) else group
+
+
 def _check_nonnegative(name, value, label):
     """Raise ValueError(``Invalid <label>: value``) unless ``value`` is a number >= 0."""
     if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= 0.0:
@@ -36,6 +46,8 @@ class Optimizer:
 
     #: Names of the per-parameter state entries this optimizer may keep.
     state_names = ()
+    #: Those of them that are numbers (floats) rather than arrays; "step" is always an int.
+    scalar_state_names = ()
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
@@ -64,7 +76,10 @@ class Optimizer:
     # ------------------------------------------------------------------ groups
     def check_group(self, group):
         """Raise ValueError naming the first invalid setting of ``group`` (subclasses extend)."""
-        _check_nonnegative("lr", group["lr"], "learning rate")
+        lr = group["lr"]
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError(f"Tensor lr must be 1-element, got shape {tuple(lr.shape)}")
+        _check_nonnegative("lr", _lr_value(lr), "learning rate")
 
     def add_param_group(self, param_group):
         """Add a group of parameters with its own settings (the defaults fill the rest).
@@ -121,12 +136,12 @@ class Optimizer:
         """Forget the gradients: set them to None (default) or fill them with zeros."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is None:
+                if p._grad is None:
                     continue
                 if set_to_none:
-                    p.grad = None
+                    p._grad = None
                 else:
-                    p.grad.fill(0)
+                    p._grad.fill(0)
 
     def step(self, closure=None):
         """Update every parameter that has a gradient; return ``closure()``'s loss, if given.
@@ -145,18 +160,18 @@ class Optimizer:
                 loss = closure()
         todo = []
         for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None and p.data.size != 0]
+            params = [p for p in group["params"] if p._grad is not None and p._data.size != 0]
             # Checked before any parameter moves, so that a bad gradient leaves the model as it was.
             for p in params:
-                if p.grad.shape != p.data.shape:
+                if p._grad.shape != p._data.shape:
                     raise ValueError(
-                        f"A parameter of shape {p.data.shape} has a gradient of shape "
-                        f"{p.grad.shape}: a gradient must have its parameter's shape"
+                        f"A parameter of shape {p._data.shape} has a gradient of shape "
+                        f"{p._grad.shape}: a gradient must have its parameter's shape"
                     )
             if params:
                 todo.append((group, params))
         for group, params in todo:
-            self._update(group, params, [self.state.setdefault(p, {}) for p in params])
+            self._update(_float_lr(group), params, [self.state.setdefault(p, {}) for p in params])
         return loss
 
     def _update(self, group, params, states):
@@ -257,11 +272,14 @@ class Optimizer:
             if name == "step":
                 restored[name] = int(value)
                 continue
+            if name in self.scalar_state_names:
+                restored[name] = float(value)
+                continue
             array = xp.asarray(value)
-            if array.shape != param.data.shape:
+            if array.shape != param._data.shape:
                 raise ValueError(
                     f"loaded state {name!r} for parameter {index} has shape {array.shape}, but "
-                    f"the parameter has shape {param.data.shape}: it was saved for other "
+                    f"the parameter has shape {param._data.shape}: it was saved for other "
                     "parameters"
                 )
             restored[name] = array.astype(param.dtype, copy=True)

@@ -10,8 +10,12 @@ import math
 import numbers
 from dataclasses import dataclass
 
+from mlplab.optim.adadelta import Adadelta
 from mlplab.optim.adagrad import Adagrad
 from mlplab.optim.adam import Adam, AdamW
+from mlplab.optim.adamax import Adamax
+from mlplab.optim.nadam import NAdam
+from mlplab.optim.radam import RAdam
 from mlplab.optim.rmsprop import RMSprop
 from mlplab.optim.sgd import SGD
 from mlplab.utils.errors import SettingError
@@ -49,8 +53,17 @@ OPTIMIZERS = {
     "rmsprop": OptimizerEntry(RMSprop, 1e-3, "momentum", "steps divided by the gradients' RMS"),
     "adam": OptimizerEntry(Adam, 1e-3, "beta1", "bias-corrected moment estimates, L2 decay"),
     "adamw": OptimizerEntry(AdamW, 1e-3, "beta1", "Adam with decoupled weight decay"),
+    "nadam": OptimizerEntry(NAdam, 2e-3, "beta1", "Adam with Nesterov momentum"),
+    "radam": OptimizerEntry(RAdam, 1e-3, "beta1", "Adam with its early variance rectified"),
+    "adamax": OptimizerEntry(Adamax, 2e-3, "beta1", "Adam with an infinity-norm denominator"),
+    "adadelta": OptimizerEntry(Adadelta, 1.0, None, "RMS of past steps over RMS of gradients"),
 }
-"""Optimizer entries by the name training runs and the command line accept."""
+"""Optimizer entries by the name training runs and the command line accept.
+
+L-BFGS (:class:`~mlplab.optim.LBFGS`) is not among them: its ``step(closure)`` re-evaluates the
+loss and gradient many times per step (a line search, up to ``max_eval`` evaluations), on the
+same data, which the training loop's one forward, one backward and one ``step()`` per batch
+cannot give it; it is for full-batch problems, written as a closure (see its docstring)."""
 
 
 def _is_finite_number(value):

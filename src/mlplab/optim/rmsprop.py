@@ -66,16 +66,16 @@ class RMSprop(Optimizer):
         for p, state in zip(params, states, strict=True):
             if not state:
                 state["step"] = 0
-                state["square_avg"] = xp.zeros_like(p.data)
+                state["square_avg"] = xp.zeros_like(p._data)
             # Groups may switch momentum or centering on later (a scheduler, a loaded state dict).
             if group["momentum"] > 0 and "momentum_buffer" not in state:
-                state["momentum_buffer"] = xp.zeros_like(p.data)
+                state["momentum_buffer"] = xp.zeros_like(p._data)
             if group["centered"] and "grad_avg" not in state:
-                state["grad_avg"] = xp.zeros_like(p.data)
+                state["grad_avg"] = xp.zeros_like(p._data)
             state["step"] += 1
         F.rmsprop(
-            [p.data for p in params],
-            [p.grad for p in params],
+            [p._data for p in params],
+            [p._grad for p in params],
             [state["square_avg"] for state in states],
             [state.get("grad_avg") for state in states],
             [state.get("momentum_buffer") for state in states],

@@ -114,10 +114,78 @@ def adam_values(
     return param - step_size * (exp_avg / denom), exp_avg, exp_avg_sq, max_exp_avg_sq
 
 
+def nadam_values(
+    param, grad, exp_avg, exp_avg_sq, bias_correction2, grad_coef, avg_coef, one_minus_beta1,
+    beta2, one_minus_beta2, eps, weight_decay, decay_factor, decoupled_weight_decay, maximize,
+):  # fmt: skip
+    """New θ, m and v: see :func:`functional.nadam` (the coefficients carry μ and its products)."""
+    if maximize:
+        grad = -grad
+    if decoupled_weight_decay:
+        param = param * decay_factor
+    elif weight_decay != 0:
+        grad = grad + weight_decay * param
+    exp_avg = exp_avg + one_minus_beta1 * (grad - exp_avg)  # PyTorch's lerp
+    exp_avg_sq = beta2 * exp_avg_sq + one_minus_beta2 * (grad * grad)
+    denom = numpy.sqrt(exp_avg_sq / bias_correction2) + eps
+    param = param + grad_coef * grad / denom
+    return param + avg_coef * exp_avg / denom, exp_avg, exp_avg_sq
+
+
+def radam_values(
+    param, grad, exp_avg, exp_avg_sq, bias_correction1, bias_correction2_sqrt, rect, lr,
+    one_minus_beta1, beta2, one_minus_beta2, eps, weight_decay, decay_factor,
+    decoupled_weight_decay, maximize,
+):  # fmt: skip
+    """New θ, m and v: see :func:`functional.radam` (``rect`` 0: the unrectified step)."""
+    if maximize:
+        grad = -grad
+    if decoupled_weight_decay:
+        param = param * decay_factor
+    elif weight_decay != 0:
+        grad = grad + weight_decay * param
+    exp_avg = exp_avg + one_minus_beta1 * (grad - exp_avg)
+    exp_avg_sq = beta2 * exp_avg_sq + one_minus_beta2 * (grad * grad)
+    corrected = exp_avg / bias_correction1
+    if rect > 0:
+        adaptive = bias_correction2_sqrt / (numpy.sqrt(exp_avg_sq) + eps)
+        return param - corrected * lr * adaptive * rect, exp_avg, exp_avg_sq
+    return param - corrected * lr, exp_avg, exp_avg_sq
+
+
+def adamax_values(param, grad, exp_avg, exp_inf, clr, one_minus_beta1, beta2, eps, weight_decay,
+                  maximize):  # fmt: skip
+    """New θ, m and u (the infinity norm): see :func:`functional.adamax`."""
+    if maximize:
+        grad = -grad
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    exp_avg = exp_avg + one_minus_beta1 * (grad - exp_avg)
+    exp_inf = numpy.maximum(beta2 * exp_inf, numpy.abs(grad) + eps)
+    return param - clr * exp_avg / exp_inf, exp_avg, exp_inf
+
+
+def adadelta_values(param, grad, square_avg, acc_delta, lr, rho, one_minus_rho, eps, weight_decay,
+                    maximize):  # fmt: skip
+    """New θ, v and u (the running average of squared steps): see :func:`functional.adadelta`."""
+    if maximize:
+        grad = -grad
+    if weight_decay != 0:
+        grad = grad + weight_decay * param
+    square_avg = rho * square_avg + one_minus_rho * (grad * grad)
+    delta = numpy.sqrt(acc_delta + eps) / numpy.sqrt(square_avg + eps) * grad
+    acc_delta = rho * acc_delta + one_minus_rho * (delta * delta)
+    return param - lr * delta, square_avg, acc_delta
+
+
 _sgd_compiled = _compile(sgd_values)
 _adagrad_compiled = _compile(adagrad_values)
 _rmsprop_compiled = _compile(rmsprop_values)
 _adam_compiled = _compile(adam_values)
+_nadam_compiled = _compile(nadam_values)
+_radam_compiled = _compile(radam_values)
+_adamax_compiled = _compile(adamax_values)
+_adadelta_compiled = _compile(adadelta_values)
 
 
 def _entry(arrays, k):
@@ -215,3 +283,57 @@ def adam_loop(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, numbers, *s
                 bias_correction2_sqrt, *shared,
             )  # fmt: skip
             _store(maxima, i, maximum)
+
+
+@_compile
+def nadam_loop(params, grads, exp_avgs, exp_avg_sqs, numbers, *shared):
+    """``nadam_values`` over tuples of flat arrays, in place."""
+    for k in range(len(params)):
+        param, grad, exp_avg, exp_avg_sq = params[k], grads[k], exp_avgs[k], exp_avg_sqs[k]
+        correction, grad_coef, avg_coef = numbers[k, 0], numbers[k, 1], numbers[k, 2]
+        for i in range(param.size):
+            param[i], exp_avg[i], exp_avg_sq[i] = _nadam_compiled(
+                param[i], grad[i], exp_avg[i], exp_avg_sq[i], correction, grad_coef, avg_coef,
+                *shared,
+            )  # fmt: skip
+
+
+@_compile
+def radam_loop(params, grads, exp_avgs, exp_avg_sqs, numbers, *shared):
+    """``radam_values`` over tuples of flat arrays, in place."""
+    for k in range(len(params)):
+        param, grad, exp_avg, exp_avg_sq = params[k], grads[k], exp_avgs[k], exp_avg_sqs[k]
+        correction1, correction2_sqrt, rect = numbers[k, 0], numbers[k, 1], numbers[k, 2]
+        for i in range(param.size):
+            param[i], exp_avg[i], exp_avg_sq[i] = _radam_compiled(
+                param[i], grad[i], exp_avg[i], exp_avg_sq[i], correction1, correction2_sqrt,
+                rect, *shared,
+            )  # fmt: skip
+
+
+@_compile
+def adamax_loop(params, grads, exp_avgs, exp_infs, numbers, *shared):
+    """``adamax_values`` over tuples of flat arrays, in place."""
+    for k in range(len(params)):
+        param, grad, exp_avg, exp_inf, clr = (
+            params[k],
+            grads[k],
+            exp_avgs[k],
+            exp_infs[k],
+            numbers[k, 0],
+        )
+        for i in range(param.size):
+            param[i], exp_avg[i], exp_inf[i] = _adamax_compiled(
+                param[i], grad[i], exp_avg[i], exp_inf[i], clr, *shared
+            )
+
+
+@_compile
+def adadelta_loop(params, grads, square_avgs, acc_deltas, numbers, *shared):
+    """``adadelta_values`` over tuples of flat arrays, in place (``numbers`` is empty)."""
+    for k in range(len(params)):
+        param, grad, square_avg, acc_delta = params[k], grads[k], square_avgs[k], acc_deltas[k]
+        for i in range(param.size):
+            param[i], square_avg[i], acc_delta[i] = _adadelta_compiled(
+                param[i], grad[i], square_avg[i], acc_delta[i], *shared
+            )

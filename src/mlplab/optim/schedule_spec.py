@@ -19,10 +19,13 @@ import numpy
 from mlplab.optim.lr_scheduler import (
     ConstantLR,
     CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    CyclicLR,
     ExponentialLR,
     LinearLR,
     MultiStepLR,
     OneCycleLR,
+    PolynomialLR,
     ReduceLROnPlateau,
     SequentialLR,
     StepLR,
@@ -205,6 +208,22 @@ def _onecycle(optimizer, values, context):
     )
 
 
+def _poly(optimizer, values, context):
+    """PolynomialLR down to 0 over EPOCHS epochs, by default over the epochs that remain."""
+    epochs = values["EPOCHS"] if values["EPOCHS"] is not None else context.epochs
+    if epochs is None:
+        raise ValueError("EPOCHS is needed when the number of epochs is not given")
+    return PolynomialLR(optimizer, epochs, values["POWER"])
+
+
+def _cyclic(optimizer, values, context):
+    """CyclicLR between the run's rate and MAX_LR, the momentum left as the run set it."""
+    base_lrs = [group["lr"] for group in optimizer.param_groups]
+    return CyclicLR(
+        optimizer, base_lrs, values["MAX_LR"], values["STEP_SIZE_UP"], cycle_momentum=False
+    )
+
+
 def _plateau(optimizer, values, context):
     """ReduceLROnPlateau watching ``context.monitor`` (by default the validation loss)."""
     watch = {} if context.monitor is None else {"monitor": context.monitor}
@@ -271,6 +290,39 @@ SCHEDULES = {
         (1, 2),
         _warmup,
         length="EPOCHS",
+    ),
+    "poly": ScheduleKind(
+        "poly[:EPOCHS[:POWER]]",
+        "rate·(1 - e/EPOCHS)^POWER (POWER 1: linear) down to 0 at EPOCHS, by default the epochs "
+        "left (PolynomialLR)",
+        (Field("EPOCHS", int, _AT_LEAST_ONE), Field("POWER", float, _POSITIVE, 1.0)),
+        (0, 1, 2),
+        _poly,
+        length="EPOCHS",
+    ),
+    "restarts": ScheduleKind(
+        "restarts:T_0[:T_MULT[:ETA_MIN]]",
+        "cosine to ETA_MIN (0) over T_0 epochs, restarting, each cycle T_MULT (1) times longer "
+        "(CosineAnnealingWarmRestarts)",
+        (
+            Field("T_0", int, _AT_LEAST_ONE),
+            Field("T_MULT", int, _AT_LEAST_ONE, 1),
+            Field("ETA_MIN", float, _NON_NEGATIVE, 0.0),
+        ),
+        (1, 2, 3),
+        lambda optimizer, v, context: CosineAnnealingWarmRestarts(
+            optimizer, v["T_0"], v["T_MULT"], v["ETA_MIN"]
+        ),
+    ),
+    "cyclic": ScheduleKind(
+        "cyclic:MAX_LR:STEP_SIZE_UP",
+        "triangular cycles between the rate and MAX_LR, up over STEP_SIZE_UP batches and down "
+        "again (CyclicLR, momentum not cycled)",
+        (Field("MAX_LR", float, _POSITIVE), Field("STEP_SIZE_UP", int, _AT_LEAST_ONE)),
+        (2,),
+        _cyclic,
+        combinable=False,
+        interval="step",
     ),
     "onecycle": ScheduleKind(
         "onecycle:MAX_LR[:PCT_START]",

@@ -60,8 +60,8 @@ class SGD(Optimizer):
         """One SGD step for ``params``; their momentum buffers live in ``states``."""
         buffers = [state.get("momentum_buffer") for state in states]
         F.sgd(
-            [p.data for p in params],
-            [p.grad for p in params],
+            [p._data for p in params],
+            [p._grad for p in params],
             buffers,
             lr=group["lr"],
             momentum=group["momentum"],

@@ -26,7 +26,7 @@ _MAXIMISED = ("accuracy", "r2")
 def _copy_weights(state):
     """A detached copy of a model's ``state_dict`` (its arrays change in place while training)."""
     return {
-        name: to_numpy(value.data if isinstance(value, Tensor) else value).copy()
+        name: to_numpy(value._data if isinstance(value, Tensor) else value).copy()
         for name, value in state.items()
     }
 

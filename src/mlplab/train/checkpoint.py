@@ -55,7 +55,7 @@ def _store(value, kind, path, arrays):
 def _encode(value, path, arrays):
     """``value`` as JSON-ready data; arrays move into ``arrays`` under their dotted ``path``."""
     if isinstance(value, Tensor):
-        return _store(value.data, "tensor", path, arrays)
+        return _store(value._data, "tensor", path, arrays)
     if isinstance(value, numpy.generic):
         return _store(value, "scalar", path, arrays)
     if isinstance(value, numpy.ndarray | xp.ndarray):

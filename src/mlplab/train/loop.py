@@ -424,7 +424,7 @@ def _train_step(run, inputs, targets):
     run.optimizer.step()
     run.step += 1
     run.batch += 1
-    run.metrics.update(value, outputs.data, targets.data)
+    run.metrics.update(value, outputs._data, targets._data)
     run.history.step_losses.append(value)
     return value
 
@@ -495,7 +495,7 @@ def evaluate(model, loss_fn, loader, task="classification"):
         with no_grad():
             for inputs, targets in loader:
                 outputs = model(inputs)
-                totals.update(loss_fn(outputs, targets).item(), outputs.data, targets.data)
+                totals.update(loss_fn(outputs, targets).item(), outputs._data, targets._data)
     finally:
         model.train(was_training)
     return totals.compute()
@@ -515,13 +515,13 @@ def predict(model, inputs, batch_size=1000):
     -------
     ndarray, shape (N, C) or (N, T)
     """
-    data = as_tensor(inputs).data
+    data = as_tensor(inputs)._data
     was_training = model.training
     model.eval()
     try:
         with no_grad():
             parts = [
-                model(as_tensor(data[start : start + batch_size])).data
+                model(as_tensor(data[start : start + batch_size]))._data
                 for start in range(0, len(data), batch_size)
             ]
     finally:

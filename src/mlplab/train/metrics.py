@@ -15,7 +15,7 @@ from mlplab.tensor import Tensor
 def _array(values):
     """``values`` (Tensor, array or list) as a NumPy array in host memory."""
     if isinstance(values, Tensor):
-        values = values.data
+        values = values._data
     return (
         to_numpy(values) if isinstance(values, numpy.ndarray) else numpy.asarray(to_numpy(values))
     )
