@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy
 
 from mlplab.data import load_dataset, standardization, train_val_split
-from mlplab.experiment.settings import SettingsError
+from mlplab.experiment.settings import ARRAYS, SettingsError
 from mlplab.train.tasks import Task, get_task
 
 
@@ -51,6 +51,11 @@ def load_data(settings, generator, preprocessing=None):
     PreparedData
     """
     name = settings.dataset
+    if name == ARRAYS:
+        raise SettingsError(
+            "dataset", f"{ARRAYS!r} means arrays handed over in memory: train on them with "
+            "mlplab.experiment.arrays.run_arrays(settings, x, y), or name a data set to load"
+        )  # fmt: skip
     if settings.data_dir is not None and not Path(settings.data_dir).is_dir():
         raise SettingsError(
             "data_dir", f"folder {settings.data_dir} does not exist; give the folder holding the "

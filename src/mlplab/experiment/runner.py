@@ -49,7 +49,8 @@ class Result:
     test : dict
         Test-set figures: ``loss`` and ``accuracy``; or, for regression, ``mse``, ``mae`` and
         ``r2`` in the targets' own units (``loss`` is on the standardised targets the network
-        learns), and ``per_target`` figures by target name.
+        learns), and ``per_target`` figures by target name. None for a run on arrays in memory,
+        which has no test split.
     model : mlplab.nn.Module
         The trained network (the best epoch's weights when early stopping restored them).
     folder : pathlib.Path or None
@@ -123,7 +124,7 @@ class _Parts:
     generator: Generator
 
 
-def run(settings, out=None, callbacks=(), progress=True):
+def run(settings, out=None, callbacks=(), progress=True, plots=True):
     """Train and test the run ``settings`` describe; returns its :class:`Result`.
 
     Parameters
@@ -138,6 +139,9 @@ def run(settings, out=None, callbacks=(), progress=True):
         and the progress bar and before the history files and the checkpoint.
     progress : bool
         Show a progress bar and one line per epoch.
+    plots : bool
+        Draw the run folder's plots (a sweep leaves them out: drawing costs more than training
+        a small network, and ``mlplab evaluate`` draws the confusion matrix later).
 
     Raises
     ------
@@ -148,7 +152,7 @@ def run(settings, out=None, callbacks=(), progress=True):
     """
     settings = as_settings(settings).resolved()
     if out is None:
-        return _train(build_parts(settings), None, callbacks, progress, checkpoint=None)
+        return train_parts(build_parts(settings), None, callbacks, progress, checkpoint=None)
     folder = Path(out)
     run_folder.check_new_folder(folder, settings.identity())  # refuse before loading data
     parts = build_parts(settings)
@@ -156,8 +160,8 @@ def run(settings, out=None, callbacks=(), progress=True):
     with run_folder.locked(folder):
         # Checked again under the lock: another run may have taken the folder meanwhile.
         run_folder.check_new_folder(folder, settings.identity())
-        run_folder.write_json(folder / CONFIG, _run_document(parts))
-        return _train(parts, folder, callbacks, progress, checkpoint=None)
+        run_folder.write_json(folder / CONFIG, run_document(parts))
+        return train_parts(parts, folder, callbacks, progress, checkpoint=None, plots=plots)
 
 
 def resume(out, callbacks=(), progress=True, **changes):
@@ -199,9 +203,9 @@ def _resume_locked(folder, callbacks, progress, changes):
     parts = build_parts(requested, preprocessing=document["preprocessing"])
     if requested.epochs != saved.epochs:
         # Written once the checkpoint has been taken in, so a refused one changes nothing.
-        callbacks = [_ConfigWriter(folder / CONFIG, _run_document(parts)), *callbacks]
+        callbacks = [_ConfigWriter(folder / CONFIG, run_document(parts)), *callbacks]
     try:
-        return _train(parts, folder, callbacks, progress, state)
+        return train_parts(parts, folder, callbacks, progress, state)
     except CheckpointError as error:  # a checkpoint of another network or optimizer setup
         raise RunFolderError(f"cannot resume {folder}: {error}") from None
 
@@ -242,16 +246,18 @@ def as_settings(settings):
     raise TypeError(f"run() takes Settings or a dict of settings, not {type(settings).__name__}")
 
 
-def build_parts(settings, preprocessing=None):
+def build_parts(settings, preprocessing=None, load=load_data):
     """Data, network, loss, optimizer, schedule and loaders of a run, all from registries.
 
-    The one place a run is built: :func:`run`, :func:`resume` and :func:`lr_find` use it.
+    The one place a run is built: :func:`run`, :func:`resume`, :func:`lr_find` and
+    :func:`mlplab.experiment.arrays.run_arrays` use it. ``load(settings, generator,
+    preprocessing)`` gives the :class:`PreparedData` (default: the data set the settings name).
 
     The run's generator draws, in this order, the validation split, the initial weights, then
     (while training) the shuffles and dropout masks: the same seed gives the same run.
     """
     generator = Generator(settings.seed)
-    data = load_data(settings, generator, preprocessing)
+    data = load(settings, generator, preprocessing)
     sizes = _layer_sizes(settings, data)
     model = nn.MLP(
         sizes, activation=settings.activation, dropout=settings.dropout, generator=generator
@@ -302,7 +308,7 @@ def _layer_sizes(settings, data):
     return list(settings.layers)
 
 
-def _run_document(parts):
+def run_document(parts):
     """What ``config.json`` (and the saved model's metadata) records about the run."""
     return {
         "mlplab_version": mlplab.__version__,
@@ -324,7 +330,7 @@ def _callbacks(parts, stopper, folder, extra, progress):
     return callbacks
 
 
-def _train(parts, folder, callbacks, progress, checkpoint):
+def train_parts(parts, folder, callbacks, progress, checkpoint, plots=True):
     """Train the built run, then test it and (with a folder) write its files."""
     settings = parts.settings
     stopper = None
@@ -346,17 +352,20 @@ def _train(parts, folder, callbacks, progress, checkpoint):
             generators={"run": parts.generator, "default": mlplab.random.default_generator},
             resume_from=checkpoint,
         )
-    result = _test(parts, history, folder)
+    result = measure_test(parts, history, folder)
     if stopper is not None and stopper.best_weights is not None:
         result.restored_epoch = stopper.best_epoch
     if folder is not None and history.stop_reason != "interrupted":
-        _write_results(result, parts, folder)
+        write_results(result, parts, folder, plots)
     return result
 
 
-def _test(parts, history, folder):
+def measure_test(parts, history, folder):
     """Measure the trained model on the test set, in the task's own terms."""
     data, model = parts.data, parts.model
+    if data.x_test is None:  # arrays handed over in memory: the caller keeps its own test data
+        return Result(parts.settings, history, None, model, folder, data.description,
+                      data.preprocessing)  # fmt: skip
     loader = DataLoader(data.x_test, data.y_test, TEST_BATCH)
     test = evaluate(model, parts.loss_fn, loader, task=data.task)
     outputs = predict(model, data.x_test)
@@ -401,7 +410,7 @@ def learned_linear_parameters(model, data):
     y' = W x' + b is y = (sy·W/sx) x + my + sy·(b - W·mx/sx).
     """
     true = data.description.get("true_parameters")
-    weights = [p.data.astype(numpy.float64) for p in model.parameters()]
+    weights = [p.numpy().astype(numpy.float64) for p in model.parameters()]
     rule_x, rule_y = data.preprocessing["inputs"], data.preprocessing["targets"]
     if not true or len(weights) != 2 or weights[0].shape[0] != 1 or rule_y is None:
         return None
@@ -412,11 +421,14 @@ def learned_linear_parameters(model, data):
     return {name: float(value) for name, value in zip(true, learned, strict=True)}
 
 
-def _write_results(result, parts, folder):
+def write_results(result, parts, folder, draw=True):
     """Save the model, ``results.json`` and the plots of a finished run."""
     from mlplab.train import plots  # matplotlib loads only when a run has finished
 
     mlplab.save(parts.model, folder / MODEL, metadata=run_folder.read_run_config(folder))
+    if not draw:
+        run_folder.write_json(folder / RESULTS, result.to_dict())
+        return
     records, data, name = result.history.records, parts.data, result.settings.dataset
     if data.task.targets == "classes":
         plots.plot_curves(records, "loss", folder / "loss.png", title=name)

@@ -54,8 +54,13 @@ def _loss_names():
     return tuple(nn.LOSSES)
 
 
+ARRAYS = "arrays"
+"""The ``dataset`` of a run on arrays handed over in memory (see :mod:`mlplab.experiment.arrays`,
+which the scikit-learn estimators use); such settings name their ``task``."""
+
+
 def _dataset_names():
-    return tuple(available_datasets())
+    return (*available_datasets(), ARRAYS)
 
 
 def _task_names():
@@ -451,6 +456,9 @@ def _check_together(settings):
 
 def _check_dataset(settings):
     """The data set's options exist, and ``task`` (if given) is the data set's own."""
+    if settings.dataset == ARRAYS:
+        _check_arrays(settings)
+        return
     accepted = dataset_options(settings.dataset)
     unknown = sorted(set(settings.dataset_options) - set(accepted))
     if unknown:
@@ -467,6 +475,16 @@ def _check_dataset(settings):
             f"{settings.task}: data set {settings.dataset!r} is a {own} data set; choose a "
             f"{settings.task} one (e.g. {example})",
         )
+
+
+def _check_arrays(settings):
+    """Arrays handed over in memory come with their task, and without data set options."""
+    if settings.task is None:
+        raise SettingsError(
+            "task", f"data set {ARRAYS!r} (arrays in memory) needs its task: {' or '.join(TASKS)}"
+        )
+    if settings.dataset_options:
+        raise SettingsError("dataset_options", f"data set {ARRAYS!r} takes no options")
 
 
 def _check_loss(settings, task):
