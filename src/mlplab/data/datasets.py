@@ -8,7 +8,7 @@ import inspect
 from dataclasses import dataclass
 from functools import partial
 
-from mlplab.data import bundled, images, synthetic
+from mlplab.data import bundled, images, synthetic, tables
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,15 @@ _REGISTRY = {
     "spirals": _Entry(synthetic.load_spirals, False, "classification", "2-D interleaved spirals"),
     "moons": _Entry(synthetic.load_moons, False, "classification", "2-D interleaving half circles"),
     "circles": _Entry(synthetic.load_circles, False, "classification", "2-D concentric circles"),
+    "blobs": _Entry(synthetic.load_blobs, False, "classification", "2-D Gaussian clusters"),
+    "sine": _Entry(synthetic.load_sine, False, "regression", "1-D curve y = sin(2·x1) + noise"),
+    "ripple": _Entry(
+        synthetic.load_ripple, False, "regression", "2-D surface y = sin(π·x1)·cos(π·x2) + noise"
+    ),
+    "csv": _Entry(tables.load_csv_classes, False, "classification", "your CSV: inputs, then class"),
+    "csv-regression": _Entry(
+        tables.load_csv_values, False, "regression", "your CSV: inputs, then target"
+    ),
 }
 
 
@@ -94,7 +103,8 @@ def load_dataset(name, data_dir=None, download=True, **options):
     ----------
     name : str
         One of :func:`available_datasets` (``mnist``, ``fashion-mnist``, ``kmnist``, ``digits``,
-        ``linnerud``, ``linear``, ``xor``, ``spirals``, ``moons``, ``circles``).
+        ``linnerud``, ``linear``, ``xor``, ``spirals``, ``moons``, ``circles``, ``blobs``,
+        ``sine``, ``ripple``, ``csv``, ``csv-regression``).
     data_dir : str or os.PathLike, optional
         For file-based sets (the MNIST family): a folder searched before the cache
         (``$MLPLAB_DATA`` or the user cache folder) and Debian's ``/usr/share/datasets``.

@@ -1,10 +1,13 @@
 """Generated data sets, fixed by their own ``seed`` option: the same options give the same data.
 
 ``linear`` is a regression problem with known answers (its true coefficients are in
-``Dataset.meta``); ``xor``, ``spirals``, ``moons`` and ``circles`` are 2-D classification problems
-that no linear model separates. Each draws its samples and its training/test split from
-``mlplab.random.Generator(seed)``, never from a run's generator, so a run's seed cannot move test
-rows into training; the seed is recorded in ``Dataset.meta["seed"]``.
+``Dataset.meta``); ``xor``, ``spirals``, ``moons``, ``circles`` and ``blobs`` are 2-D classification
+problems (all but ``blobs`` beyond any linear model); ``sine`` (1-D) and ``ripple`` (2-D) are
+regression curves and surfaces. The low-dimensional sets take ``features``, the input feature maps
+of :mod:`mlplab.data.features` (x1², x1·x2, sin x1, ...), as TensorFlow Playground offers. Each
+draws its samples and its training/test split from ``mlplab.random.Generator(seed)``, never from a
+run's generator, so a run's seed cannot move test rows into training; the seed is recorded in
+``Dataset.meta["seed"]``.
 """
 
 import math
@@ -13,6 +16,7 @@ import numpy
 
 from mlplab.backend import to_numpy
 from mlplab.data.dataset import Dataset
+from mlplab.data.features import map_features
 from mlplab.data.transforms import train_val_split
 from mlplab.random import Generator
 
@@ -32,8 +36,10 @@ def _class_sizes(n_samples, num_classes):
     return [n_samples // num_classes + (k < n_samples % num_classes) for k in range(num_classes)]
 
 
-def _classification(name, x, y, test_fraction, generator, num_classes, meta):
-    """Split and wrap a 2-D classification set; ``meta`` gains the generator's seed."""
+def _classification(name, x, y, test_fraction, generator, num_classes, meta, features=("x1", "x2")):
+    """Map, split and wrap a 2-D classification set; ``meta`` gains the seed and the features."""
+    x = map_features(x, features)
+    meta = {**meta, "features": list(features)}
     x_train, y_train, x_test, y_test = train_val_split(x, y, test_fraction, generator)
     return Dataset(
         name=name,
@@ -127,7 +133,7 @@ def load_linear(
     )
 
 
-def load_xor(*, n_samples=400, noise=0.0, test_fraction=0.2, seed=0):
+def load_xor(*, n_samples=400, noise=0.0, test_fraction=0.2, seed=0, features=("x1", "x2")):
     """Points uniform in [-1, 1]^2, class 1 where exactly one coordinate is positive (balanced).
 
     Parameters
@@ -137,13 +143,15 @@ def load_xor(*, n_samples=400, noise=0.0, test_fraction=0.2, seed=0):
         Std of Gaussian jitter added to the points after labelling (blurs the boundary).
     test_fraction : float
         Share of the samples held out as the test split, in (0, 1).
+    features : sequence of str
+        Input feature maps of the coordinates (names of ``mlplab.data.features.FEATURES``).
     seed : int
         Non-negative; fixes the samples drawn and the test split (not the run's seed).
 
     Returns
     -------
     Dataset
-        x float32 (N, 2), y int64 (N,) in {0, 1}.
+        x float32 (N, len(features)), y int64 (N,) in {0, 1}.
     """
     _check(n_samples, noise, test_fraction)
     generator = Generator(seed)
@@ -154,10 +162,21 @@ def load_xor(*, n_samples=400, noise=0.0, test_fraction=0.2, seed=0):
     sign = numpy.where(to_numpy(generator.uniform(n_samples, dtype=numpy.float64)) < 0.5, -1.0, 1.0)
     points = numpy.stack([sign * magnitude[:, 0], sign * (1 - 2 * labels) * magnitude[:, 1]], 1)
     x = _jitter(points, noise, generator)
-    return _classification("xor", x, labels, test_fraction, generator, 2, {"noise": noise})
+    return _classification(
+        "xor", x, labels, test_fraction, generator, 2, {"noise": noise}, features
+    )
 
 
-def load_spirals(*, n_samples=600, num_classes=2, turns=1.0, noise=0.05, test_fraction=0.2, seed=0):
+def load_spirals(
+    *,
+    n_samples=600,
+    num_classes=2,
+    turns=1.0,
+    noise=0.05,
+    test_fraction=0.2,
+    seed=0,
+    features=("x1", "x2"),
+):
     """Interleaved spiral arms, one per class, radius growing from 0 to 1.
 
     Parameters
@@ -171,13 +190,15 @@ def load_spirals(*, n_samples=600, num_classes=2, turns=1.0, noise=0.05, test_fr
         Std of Gaussian jitter on the coordinates.
     test_fraction : float
         Share of the samples held out as the test split, in (0, 1).
+    features : sequence of str
+        Input feature maps of the coordinates (names of ``mlplab.data.features.FEATURES``).
     seed : int
         Non-negative; fixes the samples drawn and the test split (not the run's seed).
 
     Returns
     -------
     Dataset
-        x float32 (N, 2), y int64 (N,).
+        x float32 (N, len(features)), y int64 (N,).
     """
     _check(n_samples, noise, test_fraction)
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
@@ -190,10 +211,12 @@ def load_spirals(*, n_samples=600, num_classes=2, turns=1.0, noise=0.05, test_fr
     points = numpy.stack([t * numpy.cos(angle), t * numpy.sin(angle)], axis=1)
     x = _jitter(points, noise, generator)
     meta = {"noise": noise, "turns": turns}
-    return _classification("spirals", x, labels, test_fraction, generator, num_classes, meta)
+    return _classification(
+        "spirals", x, labels, test_fraction, generator, num_classes, meta, features
+    )
 
 
-def load_moons(*, n_samples=500, noise=0.1, test_fraction=0.2, seed=0):
+def load_moons(*, n_samples=500, noise=0.1, test_fraction=0.2, seed=0, features=("x1", "x2")):
     """Two interleaving half circles (as scikit-learn's ``make_moons``).
 
     Parameters
@@ -203,13 +226,15 @@ def load_moons(*, n_samples=500, noise=0.1, test_fraction=0.2, seed=0):
         Std of Gaussian jitter on the coordinates.
     test_fraction : float
         Share of the samples held out as the test split, in (0, 1).
+    features : sequence of str
+        Input feature maps of the coordinates (names of ``mlplab.data.features.FEATURES``).
     seed : int
         Non-negative; fixes the samples drawn and the test split (not the run's seed).
 
     Returns
     -------
     Dataset
-        x float32 (N, 2), y int64 (N,) in {0, 1}.
+        x float32 (N, len(features)), y int64 (N,) in {0, 1}.
     """
     _check(n_samples, noise, test_fraction)
     generator = Generator(seed)
@@ -219,10 +244,14 @@ def load_moons(*, n_samples=500, noise=0.1, test_fraction=0.2, seed=0):
     inner = numpy.stack([1 - numpy.cos(angle), 0.5 - numpy.sin(angle)], axis=1)
     points = numpy.where(labels[:, None] == 0, outer, inner)
     x = _jitter(points, noise, generator)
-    return _classification("moons", x, labels, test_fraction, generator, 2, {"noise": noise})
+    return _classification(
+        "moons", x, labels, test_fraction, generator, 2, {"noise": noise}, features
+    )
 
 
-def load_circles(*, n_samples=500, noise=0.05, factor=0.5, test_fraction=0.2, seed=0):
+def load_circles(
+    *, n_samples=500, noise=0.05, factor=0.5, test_fraction=0.2, seed=0, features=("x1", "x2")
+):
     """A circle of radius 1 (class 0) around a circle of radius ``factor`` (class 1).
 
     Parameters
@@ -234,13 +263,15 @@ def load_circles(*, n_samples=500, noise=0.05, factor=0.5, test_fraction=0.2, se
         Inner radius, in (0, 1).
     test_fraction : float
         Share of the samples held out as the test split, in (0, 1).
+    features : sequence of str
+        Input feature maps of the coordinates (names of ``mlplab.data.features.FEATURES``).
     seed : int
         Non-negative; fixes the samples drawn and the test split (not the run's seed).
 
     Returns
     -------
     Dataset
-        x float32 (N, 2), y int64 (N,) in {0, 1}.
+        x float32 (N, len(features)), y int64 (N,) in {0, 1}.
     """
     _check(n_samples, noise, test_fraction)
     if not 0.0 < factor < 1.0:
@@ -252,4 +283,119 @@ def load_circles(*, n_samples=500, noise=0.05, factor=0.5, test_fraction=0.2, se
     points = radius[:, None] * numpy.stack([numpy.cos(angle), numpy.sin(angle)], axis=1)
     x = _jitter(points, noise, generator)
     meta = {"noise": noise, "factor": factor}
-    return _classification("circles", x, labels, test_fraction, generator, 2, meta)
+    return _classification("circles", x, labels, test_fraction, generator, 2, meta, features)
+
+
+def load_blobs(
+    *, n_samples=500, num_classes=3, noise=0.3, test_fraction=0.2, seed=0, features=("x1", "x2")
+):
+    """Gaussian clusters, one per class, centred evenly on the unit circle (as ``make_blobs``).
+
+    Parameters
+    ----------
+    n_samples : int
+    num_classes : int
+        Number of clusters (classes), at least 2.
+    noise : float
+        Standard deviation of each cluster.
+    test_fraction : float
+        Share of the samples held out as the test split, in (0, 1).
+    seed : int
+        Non-negative; fixes the samples drawn and the test split (not the run's seed).
+    features : sequence of str
+        Input feature maps of the coordinates (names of ``mlplab.data.features.FEATURES``).
+
+    Returns
+    -------
+    Dataset
+        x float32 (N, len(features)), y int64 (N,).
+    """
+    _check(n_samples, noise, test_fraction)
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"Invalid num_classes {num_classes!r}: use an integer >= 2")
+    generator = Generator(seed)
+    labels = numpy.repeat(numpy.arange(num_classes), _class_sizes(n_samples, num_classes))
+    angle = 2 * math.pi * labels / num_classes
+    centres = numpy.stack([numpy.cos(angle), numpy.sin(angle)], axis=1)
+    x = _jitter(centres, noise, generator)
+    meta = {"noise": noise}
+    return _classification(
+        "blobs", x, labels, test_fraction, generator, num_classes, meta, features
+    )
+
+
+def _regression(name, x, y, test_fraction, generator, features, meta):
+    """Map, split and wrap a low-dimensional regression set (one target, ``y``)."""
+    x = map_features(x, features)
+    y = y.astype(numpy.float32).reshape(-1, 1)
+    x_train, y_train, x_test, y_test = train_val_split(x, y, test_fraction, generator)
+    return Dataset(
+        name=name,
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+        task="regression",
+        num_classes=None,
+        feature_shape=(x.shape[1],),
+        target_names=("y",),
+        meta={**meta, "features": list(features), "seed": generator.initial_seed()},
+    )
+
+
+def load_sine(*, n_samples=300, noise=0.1, test_fraction=0.2, seed=0, features=("x1",)):
+    """y = sin(2·x1) + noise with x1 uniform in [-π, π]: a 1-D regression curve.
+
+    Parameters
+    ----------
+    n_samples : int
+    noise : float
+        Standard deviation of the Gaussian noise added to y.
+    test_fraction : float
+        Share of the samples held out as the test split, in (0, 1).
+    seed : int
+        Non-negative; fixes the samples drawn and the test split (not the run's seed).
+    features : sequence of str
+        Input feature maps of x1 (``x1``, ``x1^2``, ``sin(x1)``).
+
+    Returns
+    -------
+    Dataset
+        x float32 (N, len(features)), y float32 (N, 1).
+    """
+    _check(n_samples, noise, test_fraction)
+    generator = Generator(seed)
+    x = to_numpy(generator.uniform((n_samples, 1), -math.pi, math.pi, dtype=numpy.float64))
+    y = numpy.sin(2 * x[:, 0])
+    if noise:
+        y = y + to_numpy(generator.normal(n_samples, std=noise, dtype=numpy.float64))
+    return _regression("sine", x, y, test_fraction, generator, features, {"noise": noise})
+
+
+def load_ripple(*, n_samples=500, noise=0.05, test_fraction=0.2, seed=0, features=("x1", "x2")):
+    """y = sin(π·x1)·cos(π·x2) + noise with x uniform in [-1, 1]²: a 2-D regression surface.
+
+    Parameters
+    ----------
+    n_samples : int
+    noise : float
+        Standard deviation of the Gaussian noise added to y.
+    test_fraction : float
+        Share of the samples held out as the test split, in (0, 1).
+    seed : int
+        Non-negative; fixes the samples drawn and the test split (not the run's seed).
+    features : sequence of str
+        Input feature maps of the coordinates (names of ``mlplab.data.features.FEATURES``).
+
+    Returns
+    -------
+    Dataset
+        x float32 (N, len(features)), y float32 (N, 1).
+    """
+    _check(n_samples, noise, test_fraction)
+    generator = Generator(seed)
+    x = to_numpy(generator.uniform((n_samples, 2), -1.0, 1.0, dtype=numpy.float64))
+    y = numpy.sin(math.pi * x[:, 0]) * numpy.cos(math.pi * x[:, 1])
+    if noise:
+        y = y + to_numpy(generator.normal(n_samples, std=noise, dtype=numpy.float64))
+    return _regression("ripple", x, y, test_fraction, generator, features, {"noise": noise})
