@@ -43,6 +43,9 @@ bench: $(DEV)
 	$(BIN)/python benchmarks/autograd_overhead.py
 	$(BIN)/python benchmarks/optim_step.py
 	$(BIN)/python benchmarks/train_mlp.py
+	$(BIN)/python benchmarks/sklearn_mlp.py
+	$(BIN)/python benchmarks/sweep_speedup.py
+	$(BIN)/python benchmarks/playground.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

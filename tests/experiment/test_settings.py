@@ -209,6 +209,8 @@ SCHEDULE_EXAMPLES = {
     "linear": "linear:0.5:1:3",
     "warmup": "warmup:2",
     "onecycle": "onecycle:0.01",
+    "restarts": "restarts:3",
+    "cyclic": "cyclic:0.01:20",
 }
 
 

@@ -23,7 +23,9 @@ def test_every_claim_holds(result):
 def test_fine_tuning_beats_scratch_on_shifted_digits_at_the_smallest_k(result):
     claim = find_claim(result, "Where pretraining taught what the new task needs")
     shifted = result.numbers["mean_test_accuracy"]["shifted"]
-    assert claim.values == {method: shifted[method]["1"] for method in ("frozen", "full", "scratch")}
+    assert claim.values == {
+        method: shifted[method]["1"] for method in ("frozen", "full", "scratch")
+    }
     assert max(claim.values["frozen"], claim.values["full"]) > claim.values["scratch"]
     per_draw = result.numbers["test_accuracy"]["shifted"]["scratch"]["1"]
     assert len(per_draw) == 3 and shifted["scratch"]["1"] == pytest.approx(sum(per_draw) / 3)

@@ -11,12 +11,12 @@ import os
 import sys
 
 import mlplab
-from mlplab.cli import evaluate, info, lab, lr_find, predict, train
+from mlplab.cli import evaluate, export, info, lab, lr_find, predict, serve, sweep, train
 from mlplab.cli.config import UsageError, flag
 from mlplab.experiment import RunFolderError
 from mlplab.utils import SettingError
 
-COMMANDS = (train, lr_find, evaluate, predict, info, lab)
+COMMANDS = (train, lr_find, sweep, evaluate, predict, export, info, lab, serve)
 
 
 class _Parser(argparse.ArgumentParser):

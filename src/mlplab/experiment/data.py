@@ -140,12 +140,25 @@ def fit_input_scaling(dataset, x_train):
     return {"kind": "standardize", "mean": mean.tolist(), "std": std.tolist()}
 
 
+SCALING_ROWS = 4096  # rows scaled at a time: the float64 work stays in cache, not a copy of x
+
+
 def scale_inputs(x, rule):
-    """Raw inputs (N, ...) as the network's float32 (N, features), scaled by ``rule``."""
+    """Raw inputs (N, ...) as the network's float32 (N, features), scaled by ``rule``.
+
+    The arithmetic is float64, block by block of rows, written into the float32 result.
+    """
     x = numpy.asarray(x)
-    flat = x.reshape(len(x), -1).astype(numpy.float64)
-    if rule["kind"] == "scale":
-        flat = flat * rule["factor"]
-    else:
-        flat = (flat - numpy.asarray(rule["mean"])) / numpy.asarray(rule["std"])
-    return flat.astype(numpy.float32)
+    flat = x.reshape(len(x), -1)
+    scaled = numpy.empty(flat.shape, dtype=numpy.float32)
+    if rule["kind"] != "scale":
+        mean, std = numpy.asarray(rule["mean"]), numpy.asarray(rule["std"])
+    for start in range(0, len(flat), SCALING_ROWS):
+        block = flat[start : start + SCALING_ROWS].astype(numpy.float64)
+        if rule["kind"] == "scale":
+            block *= rule["factor"]
+        else:
+            block -= mean
+            block /= std
+        scaled[start : start + SCALING_ROWS] = block
+    return scaled
