@@ -1,8 +1,7 @@
 """Adadelta: steps whose size is the ratio of running RMS of past steps and of gradients."""
 
-from mlplab.backend import xp
 from mlplab.optim import functional as F
-from mlplab.optim.optimizer import Optimizer, _check_nonnegative
+from mlplab.optim.optimizer import Optimizer, _check_nonnegative, count_steps
 
 
 class Adadelta(Optimizer):
@@ -48,12 +47,7 @@ class Adadelta(Optimizer):
 
     def _update(self, group, params, states):
         """One Adadelta step for ``params``; the running averages live in ``states``."""
-        for p, state in zip(params, states, strict=True):
-            if not state:
-                state["step"] = 0
-                state["square_avg"] = xp.zeros_like(p._data)
-                state["acc_delta"] = xp.zeros_like(p._data)
-            state["step"] += 1
+        count_steps(params, states, ("square_avg", "acc_delta"))
         F.adadelta(
             [p._data for p in params],
             [p._grad for p in params],

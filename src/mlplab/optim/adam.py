@@ -2,7 +2,7 @@
 
 from mlplab.backend import xp
 from mlplab.optim import functional as F
-from mlplab.optim.optimizer import Optimizer, _check_nonnegative
+from mlplab.optim.optimizer import Optimizer, _check_nonnegative, count_steps
 
 
 def check_betas(betas):
@@ -12,6 +12,14 @@ def check_betas(betas):
     for i, beta in enumerate(betas):
         if not 0.0 <= beta < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
+def check_adam_group(group):
+    """Raise ValueError naming the first invalid setting the Adam family shares: eps, betas,
+    weight_decay."""
+    _check_nonnegative("eps", group["eps"], "epsilon value")
+    check_betas(group["betas"])
+    _check_nonnegative("weight_decay", group["weight_decay"], "weight_decay value")
 
 
 class Adam(Optimizer):
@@ -65,20 +73,15 @@ class Adam(Optimizer):
     def check_group(self, group):
         """Raise ValueError naming the first invalid setting of ``group``."""
         super().check_group(group)
-        _check_nonnegative("eps", group["eps"], "epsilon value")
-        check_betas(group["betas"])
-        _check_nonnegative("weight_decay", group["weight_decay"], "weight_decay value")
+        check_adam_group(group)
 
     def _update(self, group, params, states):
         """One Adam step for ``params``; step counts and moments live in ``states``."""
-        for p, state in zip(params, states, strict=True):
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = xp.zeros_like(p._data)
-                state["exp_avg_sq"] = xp.zeros_like(p._data)
-            if group["amsgrad"] and "max_exp_avg_sq" not in state:
-                state["max_exp_avg_sq"] = xp.zeros_like(p._data)
-            state["step"] += 1
+        count_steps(params, states, ("exp_avg", "exp_avg_sq"))
+        if group["amsgrad"]:  # a group may switch it on later (a loaded state dict)
+            for p, state in zip(params, states, strict=True):
+                if "max_exp_avg_sq" not in state:
+                    state["max_exp_avg_sq"] = xp.zeros_like(p._data)
         beta1, beta2 = group["betas"]
         F.adam(
             [p._data for p in params],

@@ -1,9 +1,8 @@
 """Adamax: Adam with the second moment replaced by a decaying maximum of gradient magnitudes."""
 
-from mlplab.backend import xp
 from mlplab.optim import functional as F
-from mlplab.optim.adam import check_betas
-from mlplab.optim.optimizer import Optimizer, _check_nonnegative
+from mlplab.optim.adam import check_adam_group
+from mlplab.optim.optimizer import Optimizer, count_steps
 
 
 class Adamax(Optimizer):
@@ -42,18 +41,11 @@ class Adamax(Optimizer):
     def check_group(self, group):
         """Raise ValueError naming the first invalid setting of ``group``."""
         super().check_group(group)
-        _check_nonnegative("eps", group["eps"], "epsilon value")
-        check_betas(group["betas"])
-        _check_nonnegative("weight_decay", group["weight_decay"], "weight_decay value")
+        check_adam_group(group)
 
     def _update(self, group, params, states):
         """One Adamax step for ``params``; step counts, moments and norms live in ``states``."""
-        for p, state in zip(params, states, strict=True):
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = xp.zeros_like(p._data)
-                state["exp_inf"] = xp.zeros_like(p._data)
-            state["step"] += 1
+        count_steps(params, states, ("exp_avg", "exp_inf"))
         beta1, beta2 = group["betas"]
         F.adamax(
             [p._data for p in params],

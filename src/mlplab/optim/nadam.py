@@ -1,9 +1,8 @@
 """NAdam: Adam whose momentum looks one step ahead (Nesterov), with a decaying momentum schedule."""
 
-from mlplab.backend import xp
 from mlplab.optim import functional as F
-from mlplab.optim.adam import check_betas
-from mlplab.optim.optimizer import Optimizer, _check_nonnegative
+from mlplab.optim.adam import check_adam_group
+from mlplab.optim.optimizer import Optimizer, _check_nonnegative, count_steps
 
 
 class NAdam(Optimizer):
@@ -58,20 +57,14 @@ class NAdam(Optimizer):
     def check_group(self, group):
         """Raise ValueError naming the first invalid setting of ``group``."""
         super().check_group(group)
-        _check_nonnegative("eps", group["eps"], "epsilon value")
-        check_betas(group["betas"])
-        _check_nonnegative("weight_decay", group["weight_decay"], "weight_decay value")
+        check_adam_group(group)
         _check_nonnegative("momentum_decay", group["momentum_decay"], "momentum_decay value")
 
     def _update(self, group, params, states):
         """One NAdam step for ``params``; steps, μ products and moments live in ``states``."""
-        for p, state in zip(params, states, strict=True):
-            if not state:
-                state["step"] = 0
-                state["mu_product"] = 1.0
-                state["exp_avg"] = xp.zeros_like(p._data)
-                state["exp_avg_sq"] = xp.zeros_like(p._data)
-            state["step"] += 1
+        count_steps(params, states, ("exp_avg", "exp_avg_sq"))
+        for state in states:
+            state.setdefault("mu_product", 1.0)  # the product of the μ_t so far: none yet
         beta1, beta2 = group["betas"]
         mu_products = [state["mu_product"] for state in states]
         F.nadam(

@@ -26,6 +26,17 @@ def _float_lr(group):
     return dict(group, lr=_lr_value(group["lr"])) if isinstance(group["lr"], Tensor) else group
 
 
+def count_steps(params, states, buffers):
+    """Count one step in each parameter's state, starting an empty state first: step 0 and a
+    zero array like the parameter for each name in ``buffers``."""
+    for p, state in zip(params, states, strict=True):
+        if not state:
+            state["step"] = 0
+            for name in buffers:
+                state[name] = xp.zeros_like(p._data)
+        state["step"] += 1
+
+
 def _check_nonnegative(name, value, label):
     """Raise ValueError(``Invalid <label>: value``) unless ``value`` is a number >= 0."""
     if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= 0.0:

@@ -1,9 +1,8 @@
 """RAdam: Adam whose adaptive step is switched in gradually, while its variance is estimable."""
 
-from mlplab.backend import xp
 from mlplab.optim import functional as F
-from mlplab.optim.adam import check_betas
-from mlplab.optim.optimizer import Optimizer, _check_nonnegative
+from mlplab.optim.adam import check_adam_group
+from mlplab.optim.optimizer import Optimizer, count_steps
 
 
 class RAdam(Optimizer):
@@ -56,18 +55,11 @@ class RAdam(Optimizer):
     def check_group(self, group):
         """Raise ValueError naming the first invalid setting of ``group``."""
         super().check_group(group)
-        _check_nonnegative("eps", group["eps"], "epsilon value")
-        check_betas(group["betas"])
-        _check_nonnegative("weight_decay", group["weight_decay"], "weight_decay value")
+        check_adam_group(group)
 
     def _update(self, group, params, states):
         """One RAdam step for ``params``; step counts and moments live in ``states``."""
-        for p, state in zip(params, states, strict=True):
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = xp.zeros_like(p._data)
-                state["exp_avg_sq"] = xp.zeros_like(p._data)
-            state["step"] += 1
+        count_steps(params, states, ("exp_avg", "exp_avg_sq"))
         beta1, beta2 = group["betas"]
         F.radam(
             [p._data for p in params],
