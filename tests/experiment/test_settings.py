@@ -20,6 +20,7 @@ NON_DEFAULT = {
     "layers": [2, 16, 8, 2],
     "activation": ["tanh", "leaky_relu"],
     "dropout": 0.25,
+    "init": "normal:0.1",
     "loss": "cross-entropy",
     "optimizer": "sgd",
     "lr": 0.05,

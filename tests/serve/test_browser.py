@@ -88,11 +88,14 @@ def test_settings_live_in_the_url_and_come_back_on_reload(browser, live_server):
     assert len(layers) == 2
     Select(layers[1]).select_by_value("relu")
     wait(browser, lambda b: query(b).get("activation") == "tanh,relu")
+    Select(control(browser, "init")).select_by_value("xavier-uniform")
+    wait(browser, lambda b: query(b).get("init") == "xavier-uniform")
     assert query(browser)["lr"] == "0.01" and query(browser)["hidden"] == "6-4"
     browser.refresh()
     wait(browser, lambda b: b.execute_script("return window.playground.framesDrawn") > 0, 20)
     assert control(browser, "lr").get_attribute("value") == "0.01"
     assert control(browser, "hidden").get_attribute("value") == "6-4"
+    assert control(browser, "init").get_attribute("value") == "xavier-uniform"
     selects = browser.find_elements(By.CSS_SELECTOR, "#s-activation select")
     assert [Select(s).first_selected_option.get_attribute("value") for s in selects] == [
         "tanh",
@@ -117,17 +120,18 @@ def test_divergence_is_explained_in_words(browser, live_server, screenshots):
 
 
 def test_bad_input_is_shown_at_its_control_and_a_classroom_hides_controls(browser, live_server):
-    open_page(browser, live_server, "?hide=optimizer,lr")
-    for field in ("optimizer", "lr"):
+    open_page(browser, live_server, "?hide=optimizer,lr,init&init=normal:0.5")
+    for field in ("optimizer", "lr", "init"):
         row = browser.find_element(By.CSS_SELECTOR, f'.row[data-field="{field}"]')
         assert not row.is_displayed()
+    assert control(browser, "init").get_attribute("value") == "normal:0.5"  # a spec of the URL's
     assert browser.find_element(By.CSS_SELECTOR, '.row[data-field="loss"]').is_displayed()
     type_into(browser, "hidden", "8-x")
     problem = wait(
         browser, lambda b: b.find_elements(By.CSS_SELECTOR, '.row[data-field="hidden"] .problem')
     )[0]
     assert "joined by '-'" in problem.text
-    assert "hide" in query(browser) and query(browser)["hide"] == "optimizer,lr"
+    assert "hide" in query(browser) and query(browser)["hide"] == "optimizer,lr,init"
 
 
 def test_a_learners_own_csv_is_uploaded_and_trained_on(browser, live_server, tmp_path):

@@ -164,7 +164,8 @@ def check_new_folder(folder, identity):
     if not holds_run(folder):
         return
     try:
-        saved = read_run_config(folder)["settings"]
+        # Read as Settings, so that a setting added since the run was saved takes its default.
+        saved = Settings.from_dict(read_run_config(folder)["settings"]).identity()
         existing = {key: saved.get(key) for key in identity}
     except RunFolderError:
         existing = None

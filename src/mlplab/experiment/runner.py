@@ -260,7 +260,11 @@ def build_parts(settings, preprocessing=None, load=load_data):
     data = load(settings, generator, preprocessing)
     sizes = _layer_sizes(settings, data)
     model = nn.MLP(
-        sizes, activation=settings.activation, dropout=settings.dropout, generator=generator
+        sizes,
+        activation=settings.activation,
+        dropout=settings.dropout,
+        generator=generator,
+        init=settings.init,
     )
     loss_fn = nn.get_loss(settings.loss)
     optimizer = optim.build_optimizer(

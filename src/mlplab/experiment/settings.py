@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from mlplab import nn, optim
 from mlplab.data import available_datasets, dataset_options, dataset_task
 from mlplab.nn.activations import HIDDEN_ACTIVATIONS
+from mlplab.nn.initializers import init_usages
 from mlplab.optim import lr_scheduler
 from mlplab.train.tasks import TASKS, get_task
 from mlplab.utils.errors import SettingError
@@ -140,6 +141,15 @@ class Settings:
             metavar="P",
             minimum=0.0,
             below=1.0,
+        ),
+    )
+    init: str = field(
+        default="default",
+        metadata=_about(
+            f"how the Linear layers' first weights are drawn: {init_usages()}; 'default' is "
+            "PyTorch's",
+            str,
+            metavar="SCHEME",
         ),
     )
     loss: str | None = field(
@@ -499,7 +509,11 @@ def _check_loss(settings, task):
 
 
 def _check_network(settings, task):
-    """Per-layer activations come one per hidden layer."""
+    """The initialization scheme exists, and per-layer activations come one per hidden layer."""
+    try:
+        nn.parse_init(settings.init)
+    except ValueError as error:
+        raise SettingsError("init", str(error)) from None
     if not isinstance(settings.activation, list):
         return
     hidden = len(settings.layers) - 2 if settings.layers else len(task.default_hidden)

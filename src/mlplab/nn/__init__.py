@@ -19,6 +19,7 @@ from mlplab.nn.activations import (
     get_activation,
 )
 from mlplab.nn.containers import ModuleDict, ModuleList
+from mlplab.nn.initializers import INITIALIZERS, Initializer, init_layer, parse_init
 from mlplab.nn.layers import Dropout, Flatten, Identity, Linear, Sequential
 from mlplab.nn.losses import (
     LOSSES,
@@ -44,6 +45,7 @@ __all__ = [
     "ELU",
     "GELU",
     "HIDDEN_ACTIVATIONS",
+    "INITIALIZERS",
     "LAYERS",
     "LOSSES",
     "MLP",
@@ -55,6 +57,7 @@ __all__ = [
     "Flatten",
     "HuberLoss",
     "Identity",
+    "Initializer",
     "L1Loss",
     "LayerNorm",
     "LeakyReLU",
@@ -82,7 +85,9 @@ __all__ = [
     "get_activation",
     "get_loss",
     "init",
+    "init_layer",
     "l2_penalty",
+    "parse_init",
     "parse_sizes",
     "utils",
 ]

@@ -4,8 +4,9 @@ import itertools
 from collections.abc import Sequence
 
 from mlplab.nn.activations import activation_name, get_activation
+from mlplab.nn.initializers import init_layer, parse_init
 from mlplab.nn.layers import Dropout, Linear, Sequential, check_probability
-from mlplab.nn.module import register_layer
+from mlplab.nn.module import init_enabled, register_layer
 
 
 def parse_sizes(sizes):
@@ -67,6 +68,11 @@ class MLP(Sequential):
         Whether the Linear layers have biases.
     dtype : str
         "float32" or "float64".
+    init : str
+        How the Linear layers get their first weights: a scheme of
+        ``mlplab.nn.INITIALIZERS`` ("default" is PyTorch's, "xavier-uniform", "kaiming-normal",
+        "zeros", "normal:0.1", ...); the Kaiming schemes take the gain of the activation after
+        each layer.
     generator : mlplab.random.Generator, optional
         Source of the initial weights and of the dropout masks.
 
@@ -83,36 +89,45 @@ class MLP(Sequential):
         bias=True,
         dtype="float32",
         generator=None,
+        init="default",
     ):
         sizes = parse_sizes(sizes)
         dropout = check_probability(dropout)
+        parse_init(init)
         activation = _activation_setting(activation, sizes)
         hidden_activations = (
             activation if isinstance(activation, tuple) else (activation,) * (len(sizes) - 2)
         )
         if output_activation is not None:
             output_activation = activation_name(output_activation)
-        layers = []
+        after_names = (*hidden_activations, output_activation)  # the activation after each Linear
+        layers, followed = [], []  # followed: each Linear with the activation module after it
         for index, (width_in, width_out) in enumerate(itertools.pairwise(sizes)):
-            layers.append(Linear(width_in, width_out, bias, dtype, generator))
-            if index < len(hidden_activations):
-                if hidden_activations[index] is not None:
-                    layers.append(get_activation(hidden_activations[index]))
-                if dropout:
-                    layers.append(Dropout(dropout, generator))
-        if output_activation is not None:
-            layers.append(get_activation(output_activation))
+            linear = Linear(width_in, width_out, bias, dtype, generator)
+            name = after_names[index]
+            after = None if name is None else get_activation(name)
+            layers += [linear] if after is None else [linear, after]
+            if dropout and index < len(hidden_activations):
+                layers.append(Dropout(dropout, generator))
+            followed.append((linear, after))
         super().__init__(*layers)
         self.activation = activation
         self.dropout = dropout
         self.output_activation = output_activation
+        self.init = init
+        # Each Linear is built with PyTorch's default, as torch.nn.Linear is; another scheme
+        # then re-draws it, as model.apply(init_fn) does in PyTorch. Not while loading a file.
+        if init != "default" and init_enabled():
+            for linear, after in followed:
+                init_layer(linear, init, after, generator)
 
     def get_config(self):
         """The constructor's arguments, with the widths read from the Linear layers now present
         (so a replaced head is described by its new width) and activations by their registry
-        names (a single name stays one name, a per-layer sequence becomes a list)."""
+        names (a single name stays one name, a per-layer sequence becomes a list). ``init`` is
+        there unless it is "default", so a model file saved before it existed reads the same."""
         linears = [layer for layer in self if isinstance(layer, Linear)]
-        return {
+        config = {
             "sizes": [linears[0].in_features] + [layer.out_features for layer in linears],
             # A list, as JSON gives it back, so that a loaded model's config equals the saved one.
             "activation": (
@@ -123,8 +138,11 @@ class MLP(Sequential):
             "bias": linears[0].bias is not None,
             "dtype": linears[0].dtype.name,
         }
+        if self.init != "default":
+            config["init"] = self.init
+        return config
 
     @classmethod
     def from_config(cls, config):
-        """Build an MLP from its config."""
+        """Build an MLP from its config (one saved before ``init`` existed takes "default")."""
         return cls(**config)

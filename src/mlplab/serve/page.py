@@ -3,8 +3,9 @@
 The page holds one value per control (``hidden=8-8``, ``features=x1,x2,x1*x2``,
 ``regularization=l2``), as strings or JSON values; :func:`to_settings` turns them into the
 run's :class:`mlplab.experiment.Settings`, which checks them against the registries. What the
-page may offer (data sets, activations, losses, optimizers, features) is read from the library by
-:func:`options`; nothing is listed here but the page's own spelling of a few settings.
+page may offer (data sets, activations, initializations, losses, optimizers, features) is read
+from the library by :func:`options`; nothing is listed here but the page's own spelling of a few
+settings.
 """
 
 import math
@@ -16,6 +17,7 @@ from mlplab.data import available_datasets, dataset_options, dataset_task, load_
 from mlplab.data.features import FEATURES
 from mlplab.experiment import Settings, SettingsError
 from mlplab.nn.activations import HIDDEN_ACTIVATIONS
+from mlplab.nn.initializers import INITIALIZERS
 from mlplab.optim.schedule_spec import SCHEDULES
 
 # The options of the generated sets that the page offers, by kind (the rest keep their defaults).
@@ -38,6 +40,7 @@ DEFAULTS = {
     "hidden": "8-8",
     "activation": "tanh",
     "dropout": 0.0,
+    "init": "default",
     "loss": "",
     "optimizer": "adam",
     "lr": 0.03,
@@ -107,6 +110,14 @@ def options():
         "datasets": datasets,
         "features": {name: needs for name, (needs, _) in FEATURES.items()},
         "activations": list(HIDDEN_ACTIVATIONS),
+        "initializers": {
+            name: {
+                # What the page offers: the name, or with its value's default (normal:0.01).
+                "spec": name if entry.value is None else f"{name}:{entry.default:g}",
+                "description": entry.description,
+            }
+            for name, entry in INITIALIZERS.items()
+        },
         "losses": {name: task_of_loss[entry.targets] for name, entry in nn.LOSSES.items()},
         "optimizers": {
             name: {
@@ -167,6 +178,7 @@ def to_settings(page, uploads=None):
         "layers": [dataset.num_features, *hidden, dataset.num_targets],
         "activation": _activation(values),
         "dropout": _number(values, "dropout", float),
+        "init": _text(values, "init") or "default",
         "loss": _text(values, "loss") or None,
         "optimizer": _text(values, "optimizer"),
         "lr": _number(values, "lr", float),
@@ -205,8 +217,8 @@ def from_settings(settings):
     page["hidden"] = "-".join(map(str, settings.layers[1:-1]))
     activation = settings.activation
     page["activation"] = ",".join(activation) if isinstance(activation, list) else activation
-    for key in ("dropout", "loss", "optimizer", "lr", "nesterov", "schedule", "batch_size",
-                "epochs", "seed"):  # fmt: skip
+    for key in ("dropout", "init", "loss", "optimizer", "lr", "nesterov", "schedule",
+                "batch_size", "epochs", "seed"):  # fmt: skip
         page[key] = getattr(settings, key)
     if "path" in options:
         page["upload"] = Path(options["path"]).stem

@@ -61,6 +61,7 @@ class BaseMLP(BaseEstimator):
         activation="relu",
         *,
         dropout=0.0,
+        init="default",
         loss=None,
         optimizer="adam",
         learning_rate_init=None,
@@ -81,6 +82,7 @@ class BaseMLP(BaseEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
+        self.init = init
         self.loss = loss
         self.optimizer = optimizer
         self.learning_rate_init = learning_rate_init
@@ -188,6 +190,7 @@ class BaseMLP(BaseEstimator):
                 layers=[features, *self._hidden_sizes(), outputs],
                 activation=activation if isinstance(activation, str) else list(activation),
                 dropout=self.dropout,
+                init=self.init,
                 loss=self.loss if isinstance(self.loss, str) or self.loss is None else None,
                 optimizer=self.optimizer,
                 lr=self.learning_rate_init,

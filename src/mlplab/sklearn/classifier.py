@@ -27,6 +27,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         or one per hidden layer.
     dropout : float
         Dropout probability after each hidden layer (training only).
+    init : str
+        How the first weights are drawn: a scheme of ``mlplab.nn.INITIALIZERS`` ("default",
+        PyTorch's; "xavier-uniform", "kaiming-normal", "zeros", "normal:0.1", ...).
     loss : str or callable, optional
         A name of ``mlplab.nn.LOSSES`` that suits classification (default "cross-entropy"), or
         ``loss(logits, labels) -> scalar Tensor`` (labels are indices into ``classes_``).
@@ -98,6 +101,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         activation="relu",
         *,
         dropout=0.0,
+        init="default",
         loss=None,
         optimizer="adam",
         learning_rate_init=None,
@@ -117,8 +121,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         class_weight=None,
     ):
         super().__init__(
-            hidden_layer_sizes, activation, dropout=dropout, loss=loss, optimizer=optimizer,
-            learning_rate_init=learning_rate_init, momentum=momentum,
+            hidden_layer_sizes, activation, dropout=dropout, init=init, loss=loss,
+            optimizer=optimizer, learning_rate_init=learning_rate_init, momentum=momentum,
             nesterovs_momentum=nesterovs_momentum, weight_decay=weight_decay, schedule=schedule,
             batch_size=batch_size, max_iter=max_iter, early_stopping=early_stopping,
             validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,

@@ -52,6 +52,7 @@ function fillControls() {
   $("s-nesterov").checked = ["1", "true", "on", true].includes(s.nesterov);
   fillSelect("s-optimizer", Object.keys(state.options.optimizers), s.optimizer);
   fillSelect("s-regularization", Object.keys(state.options.regularization), s.regularization);
+  fillInit(s.init);
   const task = datasetInfo().task;
   const losses = Object.entries(state.options.losses).filter(([, t]) => t === task).map(([n]) => n);
   fillSelect("s-loss", ["", ...losses], s.loss, { "": "default" });
@@ -76,6 +77,19 @@ function fillSelect(id, names, value, labels = {}) {
     select.appendChild(option);
   }
   select.value = names.includes(value) ? value : names[0];
+}
+
+// The registry's schemes, and a spec of the URL's own (normal:0.5) beside them; each described.
+function fillInit(value) {
+  const schemes = state.options.initializers;
+  const specs = Object.values(schemes).map((entry) => entry.spec);
+  if (value && !specs.includes(value)) specs.push(value);
+  fillSelect("s-init", specs, value);
+  const select = $("s-init");
+  for (const option of select.options) {
+    option.title = schemes[option.value.split(":")[0]]?.description || "";
+  }
+  select.title = select.selectedOptions[0]?.title || "";
 }
 
 function fillFeatures() {
@@ -129,8 +143,8 @@ function fillActivations() {
 function readControls() {
   const s = { ...state.settings };
   for (const key of ["dataset", "num_classes", "n_samples", "noise", "test_fraction", "seed",
-                     "hidden", "dropout", "loss", "optimizer", "lr", "momentum", "schedule",
-                     "batch_size", "regularization", "reg_rate", "epochs"]) {
+                     "hidden", "dropout", "init", "loss", "optimizer", "lr", "momentum",
+                     "schedule", "batch_size", "regularization", "reg_rate", "epochs"]) {
     s[key] = $(`s-${key}`).value;
   }
   s.nesterov = $("s-nesterov").checked ? "1" : "0";
