@@ -138,6 +138,14 @@ def test_help_explains_every_option(capsys):
         assert name in text, name  # the choices come from the registries
 
 
+def test_help_lists_the_data_sets_a_command_can_load_but_not_in_memory_arrays(capsys):
+    assert main(["train", "--help"]) == 0
+    listed = " ".join(capsys.readouterr().out.split())  # argparse wraps the list over lines
+    names = ", ".join(mlplab.data.available_datasets())
+    assert "{" + names + "}" in listed
+    assert "arrays" not in listed  # Settings accept it, but only run_arrays() can train on it
+
+
 def _kill_script(mode, step, argv):
     """A Python program running ``mlplab`` that sends itself ``mode`` after ``step`` updates."""
     return textwrap.dedent(f"""

@@ -44,7 +44,7 @@ def add_arguments(parser):
             )
             continue
         default = "" if spec.default is None else f" (default: {spec.default})"
-        choices = f" {{{', '.join(meta['choices']())}}}" if meta["choices"] else ""
+        choices = f" {{{', '.join(meta['offered']())}}}" if meta["offered"] else ""
         parser.add_argument(
             flag(spec.name),
             *ALIASES.get(spec.name, ()),

@@ -29,18 +29,21 @@ class SettingsError(SettingError):
     """A run's setting that cannot be used: ``setting`` names it, ``detail`` says what to do."""
 
 
-def _about(help, kind, *, metavar=None, choices=None, minimum=None, below=None, noun="value"):
+def _about(help, kind, *, metavar=None, choices=None, offered=None, minimum=None, below=None,
+           noun="value"):  # fmt: skip
     """A setting's field metadata: what a front end needs to offer it, and how it is checked.
 
     ``kind`` is int, float, str, bool, ``"sizes"`` (layer widths), ``"names"`` (one name or one
-    per hidden layer) or dict; ``choices`` a function giving the registry's names, ``noun``
-    what one of them is called in messages ("unknown data set 'x'").
+    per hidden layer) or dict; ``choices`` a function giving the registry's names, ``offered``
+    the names a front end lists where some choices serve from Python only (default: all of
+    them), ``noun`` what one of them is called in messages ("unknown data set 'x'").
     """
     return {
         "help": help,
         "kind": kind,
         "metavar": metavar,
         "choices": choices,
+        "offered": offered or choices,
         "minimum": minimum,
         "below": below,
         "noun": noun,
@@ -91,6 +94,7 @@ class Settings:
             str,
             metavar="NAME",
             choices=_dataset_names,
+            offered=available_datasets,  # "arrays" is for arrays handed over from Python
             noun="data set",
         ),
     )
