@@ -238,9 +238,12 @@ def test_retain_graph_keeps_intermediate_tensors():
 
 
 # ----------------------------------------------------------------------------- grad()
-def test_grad_returns_arrays_and_leaves_dot_grad_alone():
+def test_grad_returns_tensors_outside_the_graph_and_leaves_dot_grad_alone():
     x, w = leaf(1.0, 2.0), leaf(3.0, 4.0)
     gx, gw = mlplab.grad((x * w).sum(), [x, w])
+    # As torch.autograd.grad without create_graph: tensors that require no gradient.
+    assert all(isinstance(g, mlplab.Tensor) and not g.requires_grad for g in (gx, gw))
+    assert gx.dtype == x.dtype and gx.shape == x.shape
     np.testing.assert_array_equal(gx, [3.0, 4.0])
     np.testing.assert_array_equal(gw, [1.0, 2.0])
     assert x._grad is None

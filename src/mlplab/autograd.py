@@ -441,7 +441,10 @@ def _as_tensor_list(values, what):
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=False):
-    """The gradients of ``outputs`` with respect to ``inputs``, as arrays; ``.grad`` is untouched.
+    """The gradients of ``outputs`` with respect to ``inputs``; ``.grad`` is left untouched.
+
+    PyTorch's ``torch.autograd.grad`` (without ``create_graph``): the gradients come back as
+    tensors outside the graph (``numpy()`` or ``np.asarray`` gives their arrays).
 
     Parameters
     ----------
@@ -458,7 +461,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=Fa
 
     Returns
     -------
-    tuple of arrays (or None), one per input, each of its input's shape.
+    tuple of Tensor (or None), one per input, each of its input's shape.
     """
     outputs = _as_tensor_list(outputs, "outputs")
     inputs = _as_tensor_list(inputs, "inputs")
@@ -482,7 +485,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=False, allow_unused=Fa
                 f"grad(): input {index} (shape {x.shape}) was not used to compute the outputs; "
                 "pass allow_unused=True to get None for it"
             )
-        results.append(g)
+        results.append(None if g is None else Tensor._make(g))
     return tuple(results)
 
 

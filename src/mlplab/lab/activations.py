@@ -50,7 +50,7 @@ def _values_and_slopes(activation, x):
     outputs = activation(inputs)
     # The activation acts elementwise, so the gradient of the sum is f'(x) at every point.
     (slopes,) = mlplab.grad(outputs.sum(), inputs)
-    return outputs.numpy(), slopes
+    return outputs.numpy(), slopes.numpy()
 
 
 @mlplab.no_grad()

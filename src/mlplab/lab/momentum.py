@@ -109,7 +109,7 @@ def _gradient(loss_fn, point):
     """The gradient of ``loss_fn`` at ``point``, by mlplab's autograd, as a (2,) array."""
     w = mlplab.tensor(numpy.asarray(point, dtype=numpy.float64), requires_grad=True)
     (gradient,) = mlplab.grad(_loss(loss_fn, w), w)
-    return gradient
+    return gradient.numpy()
 
 
 def _lambda_max(loss_fn, point, eps=1e-5):

@@ -231,7 +231,7 @@ def _penalty_gradient_error(lab):
     generator = lab.generator("penalty-gradient")
     weight = mlplab.randn(WIDTH, 64, generator=generator, dtype=numpy.float64, requires_grad=True)
     (gradient,) = mlplab.grad(nn.l2_penalty([weight], PENALTY), weight)
-    return float(numpy.abs(gradient - 2 * PENALTY * weight.numpy()).max())
+    return float(numpy.abs(gradient.numpy() - 2 * PENALTY * weight.numpy()).max())
 
 
 # ----------------------------------------------------------------------------- the grid

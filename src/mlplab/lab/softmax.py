@@ -173,11 +173,11 @@ def _stable_results():
             logits = mlplab.tensor(numpy.asarray(HUGE_LOGITS), requires_grad=True)
             outputs = function(logits, axis=1)
             (gradient,) = mlplab.grad((outputs * weights).sum(), logits)
-            results[name] = (outputs.numpy(), gradient)
+            results[name] = (outputs.numpy(), gradient.numpy())
         logits = mlplab.tensor(numpy.asarray(HUGE_LOGITS), requires_grad=True)
         loss = F.cross_entropy(logits, mlplab.tensor(numpy.asarray(HUGE_LABELS)))
         (gradient,) = mlplab.grad(loss, logits)
-        results["cross_entropy"] = (loss.numpy(), gradient)
+        results["cross_entropy"] = (loss.numpy(), gradient.numpy())
     return results
 
 
@@ -260,7 +260,7 @@ def _true_logit_gradients(p_true, classes):
     for name, loss_fn in (("cross_entropy", F.cross_entropy), ("squared_error", _squared_error)):
         logits = mlplab.tensor(_confidently_wrong(p_true, classes), requires_grad=True)
         (gradient,) = mlplab.grad(loss_fn(logits, labels), logits)
-        gradients[name] = float(gradient[0, 0])
+        gradients[name] = float(gradient.numpy()[0, 0])
     return gradients
 
 

@@ -101,7 +101,7 @@ def _snapshot(model, inputs, labels):
     linears = _linears(model)
     return {
         "weight": [float(numpy.linalg.norm(linear.weight.grad.numpy())) for linear in linears],
-        "hidden": [float(numpy.linalg.norm(grad)) for grad in hidden_grads],
+        "hidden": [float(numpy.linalg.norm(grad.numpy())) for grad in hidden_grads],
         "spectral": [float(numpy.linalg.norm(linear.weight.numpy(), 2)) for linear in linears],
     }
 
