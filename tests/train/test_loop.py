@@ -104,6 +104,8 @@ def test_resume_from_a_mid_run_checkpoint_equals_never_stopping(tmp_path):
 
 def test_ctrl_c_stops_between_steps_and_saves_a_resumable_checkpoint(tmp_path):
     path = tmp_path / "c.safetensors"
+    # What fit() must put back: Python's default, or SIG_IGN in a job started in the background.
+    handler_before = signal.getsignal(signal.SIGINT)
 
     class PressCtrlC:
         def on_batch_end(self, run, loss):
@@ -116,7 +118,7 @@ def test_ctrl_c_stops_between_steps_and_saves_a_resumable_checkpoint(tmp_path):
     assert (state["epoch"], state["batch"]) == (1, 3)
     resumed = _fit(_setup(seed=9), epochs=4, resume_from=path)
     assert resumed.step_losses == _fit(_setup(), epochs=4).step_losses
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is handler_before
 
 
 def test_a_non_finite_loss_names_epoch_and_step_and_skips_the_update():
