@@ -8,6 +8,7 @@ from cli_checks import assert_refused
 
 import mlplab
 from mlplab.cli import main
+from mlplab.cli.train import model_line
 from mlplab.nn.initializers import init_usages
 
 QUICK = ["--dataset", "moons", "--epochs", "1", "--batch-size", "32", "--quiet"]
@@ -45,3 +46,8 @@ def test_a_sweep_over_init_runs_each_scheme(tmp_path, capsys):
     assert "| init |" in capsys.readouterr().out
     rows = list(csv.DictReader((out / "trials.csv").open()))
     assert sorted(row["init"] for row in rows) == ["default", "zeros"]
+
+
+def test_the_training_line_names_an_initialization_other_than_the_default():
+    assert model_line(mlplab.nn.MLP([2, 4, 2], init="zeros")) == "MLP 2-4-2 (relu, init zeros)"
+    assert model_line(mlplab.nn.MLP([2, 4, 2])) == "MLP 2-4-2 (relu)"

@@ -136,13 +136,15 @@ class _Announce:
 
 
 def model_line(model):
-    """A one-line description of an MLP, e.g. ``MLP 64-128-10 (relu, dropout 0.2)``."""
+    """A one-line description of an MLP, e.g. ``MLP 64-128-10 (relu, dropout 0.2, init zeros)``
+    (the initialization only when it is not the default)."""
     model_config = model.get_config()
     activation = model_config["activation"]
     if isinstance(activation, list):
         activation = ",".join(str(name) for name in activation)
     dropout = f", dropout {model_config['dropout']}" if model_config["dropout"] else ""
-    return f"MLP {'-'.join(map(str, model_config['sizes']))} ({activation}{dropout})"
+    init = f", init {model_config['init']}" if "init" in model_config else ""
+    return f"MLP {'-'.join(map(str, model_config['sizes']))} ({activation}{dropout}{init})"
 
 
 def _print_summary(result, progress):
