@@ -296,15 +296,7 @@ class Tensor:
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
         """This tensor in another dtype and/or on a device: ``to(dtype)``, ``to(device)``,
         ``to(device, dtype)``, ``to(other_tensor)``; itself when nothing changes (unless copy)."""
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype if dtype is None else dtype
-            elif isinstance(arg, str | _device.device) or (
-                isinstance(arg, int) and not isinstance(arg, bool)
-            ):
-                device = arg
-            else:
-                dtype = arg
+        dtype, device = to_arguments(args, dtype, device)
         _device.check(device)
         out = self if dtype is None else self.astype(dtype)
         return out.clone() if copy and out is self else out
@@ -852,6 +844,22 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor) and (dtype is None or data.dtype == _resolve_dtype(dtype)):
         return data
     return Tensor._make(as_array(data, dtype, copy=False))
+
+
+def to_arguments(args, dtype, device):
+    """Split the positional arguments of ``Tensor.to`` and ``Module.to`` into (dtype, device),
+    as PyTorch reads them: a tensor gives its dtype, a string, device or int is a device, and
+    anything else a dtype."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype if dtype is None else dtype
+        elif isinstance(arg, str | _device.device) or (
+            isinstance(arg, int) and not isinstance(arg, bool)
+        ):
+            device = arg
+        else:
+            dtype = arg
+    return dtype, device
 
 
 def from_numpy(array):

@@ -18,7 +18,7 @@ import numpy
 
 from mlplab import devices, dtypes
 from mlplab.backend import xp
-from mlplab.tensor import Tensor, as_array
+from mlplab.tensor import Tensor, as_array, to_arguments
 
 
 class Parameter(Tensor):
@@ -45,20 +45,6 @@ class Parameter(Tensor):
 
     def __repr__(self):
         return f"Parameter containing:\n{super().__repr__()}"
-
-
-def _to_arguments(args, dtype, device):
-    """Split ``Module.to``'s positional arguments into (dtype, device), as PyTorch reads them."""
-    for arg in args:
-        if isinstance(arg, Tensor):
-            dtype = arg.dtype if dtype is None else dtype
-        elif isinstance(arg, str | devices.device) or (
-            isinstance(arg, int) and not isinstance(arg, bool)
-        ):
-            device = arg
-        else:
-            dtype = arg
-    return dtype, device
 
 
 def _convert_floats(module, dtype):
@@ -281,7 +267,7 @@ class Module:
         """Convert floating-point parameters and buffers to ``dtype`` in place (integer buffers
         stay as they are) after checking ``device``: ``to(dtype)``, ``to(device)``,
         ``to(device, dtype)``, as PyTorch's; returns self."""
-        dtype, device = _to_arguments(args, dtype, device)
+        dtype, device = to_arguments(args, dtype, device)
         devices.check(device)
         if dtype is not None:
             _convert_floats(self, dtypes.resolve(dtype))
