@@ -252,6 +252,25 @@ class MultiplicativeLR(LRScheduler):
         return [lr * fn(epoch) for lr, fn in zip(lrs, self.lr_lambdas, strict=True)]
 
 
+def _check_schedulers(owner, schedulers, optimizer, plateau_hint=""):
+    """ValueError unless ``schedulers`` is a non-empty list of epoch schedulers (no
+    ReduceLROnPlateau, whose step needs a metric) all on ``optimizer``; ``owner`` names the
+    combining scheduler in the messages, ``plateau_hint`` ends the ReduceLROnPlateau one."""
+    if not schedulers:
+        raise ValueError(f"{owner} expects at least one scheduler, but got none")
+    for i, scheduler in enumerate(schedulers):
+        if isinstance(scheduler, ReduceLROnPlateau):
+            raise ValueError(
+                f"{owner} does not support ReduceLROnPlateau (index {i}): it needs a metric at "
+                f"each step{plateau_hint}"
+            )
+        if not isinstance(scheduler, LRScheduler) or scheduler.optimizer is not optimizer:
+            raise ValueError(
+                f"{owner} expects all schedulers to belong to the same optimizer, but the "
+                f"scheduler at index {i} does not"
+            )
+
+
 class SequentialLR(LRScheduler):
     """Several schedules one after another, switching at the ``milestones`` epochs.
 
@@ -266,19 +285,7 @@ class SequentialLR(LRScheduler):
         _check_optimizer(optimizer)
         schedulers = list(schedulers)
         milestones = list(milestones)
-        if not schedulers:
-            raise ValueError("SequentialLR expects at least one scheduler, but got none")
-        for i, scheduler in enumerate(schedulers):
-            if isinstance(scheduler, ReduceLROnPlateau):
-                raise ValueError(
-                    f"SequentialLR does not support ReduceLROnPlateau (index {i}): it needs a "
-                    "metric at each step"
-                )
-            if not isinstance(scheduler, LRScheduler) or scheduler.optimizer is not optimizer:
-                raise ValueError(
-                    f"SequentialLR expects all schedulers to belong to the same optimizer, but "
-                    f"the scheduler at index {i} does not"
-                )
+        _check_schedulers("SequentialLR", schedulers, optimizer)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(
                 "SequentialLR expects one milestone fewer than schedulers, but got "
@@ -352,17 +359,10 @@ class ChainedScheduler(LRScheduler):
             raise ValueError("ChainedScheduler expects at least one scheduler, but got none")
         optimizer = schedulers[0].optimizer if optimizer is None else optimizer
         _check_optimizer(optimizer)
-        for i, scheduler in enumerate(schedulers):
-            if isinstance(scheduler, ReduceLROnPlateau):
-                raise ValueError(
-                    f"ChainedScheduler does not support ReduceLROnPlateau (index {i}): it needs a "
-                    "metric at each step; call its step(metric) beside the ChainedScheduler's"
-                )
-            if not isinstance(scheduler, LRScheduler) or scheduler.optimizer is not optimizer:
-                raise ValueError(
-                    f"ChainedScheduler expects all schedulers to belong to the same optimizer, "
-                    f"but the scheduler at index {i} does not"
-                )
+        _check_schedulers(
+            "ChainedScheduler", schedulers, optimizer,
+            "; call its step(metric) beside the ChainedScheduler's",
+        )  # fmt: skip
         self._schedulers = schedulers
         self.optimizer = optimizer
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
