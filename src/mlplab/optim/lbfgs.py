@@ -268,12 +268,7 @@ class LBFGS(Optimizer):
 
     def _restored_state(self, index, param, entries):
         """A copy of the saved state, its entry names checked (the vectors are flat)."""
-        unknown = sorted(set(entries) - set(self.state_names))
-        if unknown:
-            raise ValueError(
-                f"loaded state for parameter {index} has entries {unknown} that LBFGS does not "
-                f"keep (it keeps {list(self.state_names)}): it was saved by another optimizer"
-            )
+        self._check_state_names(index, entries)
         size = sum(p._data.size for p in self._params)
         for name in ("d", "prev_flat_grad"):
             if name in entries and xp.asarray(entries[name]).shape != (size,):

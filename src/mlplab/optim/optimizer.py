@@ -269,8 +269,9 @@ class Optimizer:
         self.param_groups = new_groups
         self.state = new_state
 
-    def _restored_state(self, index, param, entries):
-        """Check one parameter's saved state against it and return a copy in its dtype."""
+    def _check_state_names(self, index, entries):
+        """ValueError if parameter ``index``'s saved state has entries this optimizer does not
+        keep (a state dict of another optimizer)."""
         unknown = sorted(set(entries) - set(self.state_names))
         if unknown:
             raise ValueError(
@@ -278,6 +279,10 @@ class Optimizer:
                 f"{type(self).__name__} does not keep (it keeps {list(self.state_names)}): it "
                 "was saved by another optimizer"
             )
+
+    def _restored_state(self, index, param, entries):
+        """Check one parameter's saved state against it and return a copy in its dtype."""
+        self._check_state_names(index, entries)
         restored = {}
         for name, value in entries.items():
             if name == "step":
