@@ -113,6 +113,19 @@ def test_state_dict_round_trip_mid_run_is_exact():
         assert np.array_equal(w2.detach().numpy(), straight[step, :4])
 
 
+def test_a_state_dict_of_another_optimizer_is_refused_by_name():
+    w = mlplab.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    adam = optim.Adam([w])
+    w.grad = np.array([0.5, -0.5])
+    adam.step()
+    lbfgs = optim.LBFGS([w])
+    # Adam's per-parameter state under LBFGS's own group settings: the entries give it away.
+    saved = {**adam.state_dict(), "param_groups": lbfgs.state_dict()["param_groups"]}
+    refused = r"entries \['exp_avg', 'exp_avg_sq', 'step'\] that LBFGS does not keep .*another"
+    with pytest.raises(ValueError, match=refused):
+        lbfgs.load_state_dict(saved)
+
+
 def test_cubic_interpolate_finds_a_cubics_minimum():
     # f(x) = (x - 1)^3 - 3(x - 1) has its minimum at x = 2; f'(x) = 3(x - 1)^2 - 3.
     def f(x):
