@@ -195,6 +195,12 @@ HIDDEN_ACTIVATIONS = tuple(
 those that normalise along an axis (softmax, log_softmax), which belong on the output."""
 
 
+def registered_name(module):
+    """The key of :data:`ACTIVATIONS` whose class ``module`` is exactly (not a subclass), or
+    None for a module that is no registered activation."""
+    return next((name for name, cls in ACTIVATIONS.items() if type(module) is cls), None)
+
+
 def activation_name(name):
     """The key of :data:`ACTIVATIONS` that ``name`` spells, '-' read as '_' ("leaky-relu")."""
     if not isinstance(name, str) or name.replace("-", "_") not in ACTIVATIONS:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from mlplab.nn import init
-from mlplab.nn.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from mlplab.nn.activations import HIDDEN_ACTIVATIONS, registered_name
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ def gain_of(activation):
     table (elu, gelu, silu, softplus: all ReLU-like) takes ReLU's gain sqrt(2), which is also
     what PyTorch's ``kaiming_*`` use when no nonlinearity is named.
     """
-    name = next((key for key, cls in ACTIVATIONS.items() if type(activation) is cls), None)
+    name = registered_name(activation)
     if name not in HIDDEN_ACTIVATIONS:
         return "linear", None
     param = getattr(activation, "negative_slope", None)

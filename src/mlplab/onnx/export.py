@@ -14,6 +14,7 @@ import numpy
 
 import mlplab
 from mlplab import nn
+from mlplab.nn.activations import registered_name
 from mlplab.onnx.errors import OnnxExportError, require_onnx
 from mlplab.utils import atomic_write_bytes
 
@@ -188,9 +189,9 @@ def export(model, path, *, softmax=False, preprocessing=None, metadata=None):
 
 def _writer(layer):
     """The function writing ``layer``'s nodes, or None if it has no ONNX form."""
-    names = [name for name, cls in nn.ACTIVATIONS.items() if type(layer) is cls]
-    if names:
-        return _ACTIVATION_WRITERS.get(names[0])
+    name = registered_name(layer)
+    if name is not None:
+        return _ACTIVATION_WRITERS.get(name)
     return _LAYER_WRITERS.get(type(layer))
 
 
