@@ -174,12 +174,19 @@ def main():
             )
         (ours, our_accuracy), (theirs, their_accuracy) = results.values()
         gain = our_accuracy.mean() - their_accuracy.mean()
-        # How far two means of this many seeds fall apart by chance alone.
-        error = numpy.sqrt((our_accuracy.var() + their_accuracy.var()) / args.repeats)
         print(
-            f"  mlplab is {theirs / ours:.2f}x faster, mean test accuracy {gain:+.4f} "
-            f"(standard error of that difference {error:.4f})"
+            f"  mlplab is {theirs / ours:.2f}x faster, mean test accuracy {gain:+.4f}"
+            f"{_standard_error(our_accuracy, their_accuracy)}"
         )
+
+
+def _standard_error(ours, theirs):
+    """How far two means of this many seeds fall apart by chance alone, as text ("" for one
+    seed, which says nothing of the spread)."""
+    if len(ours) < 2:
+        return ""
+    error = numpy.sqrt((ours.var(ddof=1) + theirs.var(ddof=1)) / len(ours))
+    return f" (standard error of that difference {error:.4f})"
 
 
 if __name__ == "__main__":
