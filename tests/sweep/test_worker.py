@@ -1,6 +1,8 @@
 """Tests of mlplab.sweep.worker: one trial run in a scratch folder and sent back as bytes."""
 
 import json
+import subprocess
+import sys
 
 import threadpoolctl
 
@@ -53,3 +55,19 @@ def test_a_failure_is_recorded_as_the_outcome_s_error():
     assert outcome.error == "ValueError: Cannot split 1 sample(s) into two non-empty parts"
     assert json.loads(outcome.files[worker.TRIAL])["error"] == outcome.error
     assert "results.json" not in outcome.files
+
+
+def test_a_trial_loads_no_plotting_library():
+    # Every worker process would pay matplotlib's import for plots a trial never draws.
+    script = (
+        "import sys\n"
+        "from mlplab.experiment import Settings\n"
+        "from mlplab.sweep import worker\n"
+        "from mlplab.sweep.trials import make_trials\n"
+        "(trial,) = make_trials(Settings(dataset='moons', epochs=1, seed=1), [{}], seeds=1)\n"
+        "assert worker.run_trial(trial).error is None\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    printed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             check=True).stdout  # fmt: skip
+    assert printed.split() == ["False"]

@@ -427,12 +427,12 @@ def learned_linear_parameters(model, data):
 
 def write_results(result, parts, folder, draw=True):
     """Save the model, ``results.json`` and the plots of a finished run."""
-    from mlplab.train import plots  # matplotlib loads only when a run has finished
-
     mlplab.save(parts.model, folder / MODEL, metadata=run_folder.read_run_config(folder))
     if not draw:
         run_folder.write_json(folder / RESULTS, result.to_dict())
         return
+    from mlplab.train import plots  # matplotlib loads only for a run that draws (not a sweep's)
+
     records, data, name = result.history.records, parts.data, result.settings.dataset
     if data.task.targets == "classes":
         plots.plot_curves(records, "loss", folder / "loss.png", title=name)

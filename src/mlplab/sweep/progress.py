@@ -55,9 +55,14 @@ class SweepProgress:
     def _better(self, value, than):
         return value < than if self.lower_is_better else value > than
 
+    @property
+    def running(self):
+        """Trials running now: one per slot while enough are left."""
+        return min(self.slots, self.total - self.done)
+
     def figures(self):
         """What the bar shows beside the count: trials running, failed, the best so far."""
-        figures = {"running": min(self.slots, self.total - self.done), "failed": self.failed}
+        figures = {"running": self.running, "failed": self.failed}
         if self.best is not None:
             figures[f"best {self.metric}"] = f"{self.best:.4g}"
         return figures

@@ -17,19 +17,12 @@ import numpy
 from mlplab.experiment import CONFIG, RESULTS
 from mlplab.sweep.grid import Range, axis_minimum
 from mlplab.train.callbacks import read_history
+from mlplab.train.metrics import is_lower_better
 from mlplab.utils import atomic_write_bytes
 
 SUMMARY_CSV, TRIALS_CSV, SUMMARY_MD = "summary.csv", "trials.csv", "summary.md"
 # A sampled axis's best value "sits at the edge" within this share of its range.
 EDGE_SHARE = 0.1
-
-
-def is_lower_better(metric):
-    """Whether a smaller value of ``metric`` (loss, mse, mae) is the better one."""
-    # The plots' rule, imported here: workers import this package but never draw (no matplotlib).
-    from mlplab.train.plots import LOWER_IS_BETTER
-
-    return metric in LOWER_IS_BETTER
 
 
 @dataclasses.dataclass
@@ -257,6 +250,11 @@ class SweepResult:
         atomic_write_bytes(folder / TRIALS_CSV, self.to_csv("trial").encode())
         atomic_write_bytes(folder / SUMMARY_MD, self.to_markdown().encode())
         return plots.plot_all(self, folder)
+
+
+def load_plotting():
+    """Import what :meth:`SweepResult.save` draws with (matplotlib: some 0.3 s) ahead of time."""
+    from mlplab.sweep import plots  # noqa: F401
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -18,8 +18,9 @@ from mlplab.sweep.grid import Range, SweepError, check_axes, expand, sample
 from mlplab.sweep.local import LocalBackend
 from mlplab.sweep.progress import SweepProgress
 from mlplab.sweep.ray import RayBackend
-from mlplab.sweep.result import SweepResult, is_lower_better
+from mlplab.sweep.result import SweepResult, load_plotting
 from mlplab.sweep.trials import make_trials
+from mlplab.train.metrics import is_lower_better
 
 BACKENDS = {"local": LocalBackend, "ray": RayBackend}
 """Where trials run: worker processes on this machine, or Ray tasks (a local Ray or a cluster)."""
@@ -90,15 +91,19 @@ def _sweep(folder, definition, trials, axes, backend, workers, address, progress
         folder.create()
         with locked(folder.path):
             folder.prepare(definition)
-            _run_trials(pool, folder, trials, axes, progress)
+            _run_trials(pool, folder, trials, axes, progress, summarise=keep)
             result = SweepResult.read(trials, axes, folder, keep_folders=keep)
             if keep:
                 result.save(folder.path)
     return result
 
 
-def _run_trials(pool, folder, trials, axes, progress):
-    """Run on ``pool`` the trials not yet complete in ``folder``, writing each as it ends."""
+def _run_trials(pool, folder, trials, axes, progress, summarise):
+    """Run on ``pool`` the trials not yet complete in ``folder``, writing each as it ends.
+
+    With ``summarise``, the plotting library is loaded as soon as a slot has no trial left to
+    take: a core is idle from then on, and the summary that follows needs it.
+    """
     todo = [trial for trial in trials if not folder.is_complete(trial)]
     metric = trials[0].settings.task_object.metric_names[0]
     bar = SweepProgress(len(trials), len(trials) - len(todo), pool.slots, metric,
@@ -111,6 +116,8 @@ def _run_trials(pool, folder, trials, axes, progress):
             row = SweepResult.read([_named(trials, outcome.name)], axes, folder).trials[0]
             test = {key[5:]: value for key, value in row.items() if key.startswith("test_")}
             bar.finished(test, failed=row["status"] == "failed")
+            if summarise and bar.running < pool.slots:
+                load_plotting()
     finally:
         bar.close()
 

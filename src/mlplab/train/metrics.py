@@ -11,6 +11,14 @@ import numpy
 from mlplab.backend import to_numpy
 from mlplab.tensor import Tensor
 
+LOWER_IS_BETTER = ("loss", "mse", "mae")
+"""Metrics for which a smaller value is better; the others (accuracy, r2) are better larger."""
+
+
+def is_lower_better(metric):
+    """Whether a smaller value of ``metric`` (loss, mse, mae) is the better one."""
+    return metric in LOWER_IS_BETTER
+
 
 def _array(values):
     """``values`` (Tensor, array or list) as a NumPy array in host memory."""

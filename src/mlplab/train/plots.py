@@ -15,11 +15,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
-from mlplab.train.metrics import r2_score
+from mlplab.train.metrics import is_lower_better, r2_score
 from mlplab.utils import atomic_write_bytes
-
-# Metrics for which a smaller value is better; the others (accuracy, r2) are better when larger.
-LOWER_IS_BETTER = ("loss", "mse", "mae")
 
 # Past this many classes the cells are too small for numbers: the colours alone carry the matrix.
 MAX_CLASSES_WITH_CELL_TEXT = 30
@@ -66,7 +63,7 @@ def curves_figure(records, metric, label=None, title=None):
         finals.append(f"{name} {values[-1]:.4g}")
         last_epochs.append(epochs[-1])
         if split == "val" and len(points) > 1:
-            pick = min if metric in LOWER_IS_BETTER else max
+            pick = min if is_lower_better(metric) else max
             best_epoch, best = pick(points, key=lambda point: point[1])
             ax.plot(
                 best_epoch,
