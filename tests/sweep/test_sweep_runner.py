@@ -118,6 +118,14 @@ def _children(pid):
     return found
 
 
+def _command(pid):
+    """The command line of process ``pid`` (empty once it has gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def _alive(pid):
     """Whether process ``pid`` still runs (a zombie counts as gone)."""
     try:
@@ -165,3 +173,34 @@ def test_a_sweep_folder_in_use_by_another_sweep_is_refused(tmp_path):
     with locked(tmp_path), pytest.raises(RunFolderError, match="is in use by another run"):
         sweep.run(MOONS, {"hidden": [8]}, workers=1, out=tmp_path, progress=False)
     assert not list((tmp_path / "trials").iterdir())
+
+
+def test_the_workers_of_a_finished_sweep_exit_on_their_own(tmp_path):
+    before = set(_children(os.getpid()))
+    sweep.run(MOONS, {"hidden": [8, 16]}, workers=2, out=tmp_path, progress=False)
+    # multiprocessing's resource tracker stays for the life of this process; the workers go.
+    workers = {pid for pid in set(_children(os.getpid())) - before
+               if "spawn_main" in _command(pid)}  # fmt: skip
+    # Not waited for: they end while the driver writes the summary, and soon after at the latest.
+    deadline = time.monotonic() + 10
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(_alive, workers))
+
+
+@pytest.mark.parametrize(("out", "loaded"), [(False, False), (True, True)])
+def test_matplotlib_loads_only_for_a_sweep_folder_s_summary(tmp_path, out, loaded):
+    # The driver must not load it before the workers start (it costs a third of a second), and
+    # a sweep without a folder draws nothing at all.
+    script = textwrap.dedent(f"""
+        import sys
+        from mlplab import sweep
+        if __name__ == "__main__":
+            sweep.run({MOONS!r}, {{"hidden": [8, 16]}}, workers=2, progress=False,
+                      out={str(tmp_path / "s") if out else None!r})
+            print("matplotlib" in sys.modules)
+    """)
+    (tmp_path / "script.py").write_text(script)
+    printed = subprocess.run([sys.executable, str(tmp_path / "script.py")], capture_output=True,
+                             text=True, check=True).stdout  # fmt: skip
+    assert printed.split() == [str(loaded)]

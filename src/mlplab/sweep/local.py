@@ -68,15 +68,18 @@ class LocalBackend:
             initargs=(os.getpid(),),
         )
         futures = {pool.submit(run_trial, trial, 1): trial for trial in trials}
+        finished = False
         try:
             for future in concurrent.futures.as_completed(futures):
                 try:
                     yield future.result()
                 except Exception as error:  # the worker process died (killed, out of memory)
                     yield failed_outcome(futures[future], f"{type(error).__name__}: {error}")
+            finished = True
         finally:
             # After Ctrl-C the running trials stop at their next batch; the others never start.
-            pool.shutdown(wait=True, cancel_futures=True)
+            # After the last trial the workers exit on their own while the driver summarises.
+            pool.shutdown(wait=not finished, cancel_futures=True)
 
 
 def _start_worker(driver):
