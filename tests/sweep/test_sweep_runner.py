@@ -18,6 +18,7 @@ from mlplab.experiment.folder import locked
 from mlplab.sweep import local
 from mlplab.sweep.grid import SweepError, check_axes, expand
 from mlplab.sweep.trials import make_trials
+from mlplab.utils import atomic
 
 # The generated moons load in no time (no scikit-learn to import in each worker process).
 MOONS = {"dataset": "moons", "epochs": 3, "batch_size": 32, "seed": 5}
@@ -204,3 +205,13 @@ def test_matplotlib_loads_only_for_a_sweep_folder_s_summary(tmp_path, out, loade
     printed = subprocess.run([sys.executable, str(tmp_path / "script.py")], capture_output=True,
                              text=True, check=True).stdout  # fmt: skip
     assert printed.split() == [str(loaded)]
+
+
+def test_the_driver_writes_each_trial_s_files_durably(tmp_path, monkeypatch):
+    # The worker's scratch copy skips fsync; the copy in the sweep folder must not.
+    calls = []
+    monkeypatch.setattr(atomic.os, "fsync", calls.append)
+    sweep.run(MOONS, {"hidden": [8]}, workers=1, out=tmp_path, progress=False)
+    (folder,) = (tmp_path / "trials").iterdir()
+    files = [path for path in folder.iterdir() if path.is_file()]
+    assert len(files) >= 5 and len(calls) >= 2 * len(files)  # each file and its folder entry

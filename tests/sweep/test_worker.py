@@ -10,6 +10,7 @@ from mlplab import experiment
 from mlplab.experiment import Settings
 from mlplab.sweep import worker
 from mlplab.sweep.trials import make_trials
+from mlplab.utils import atomic
 
 MOONS = Settings(dataset="moons", epochs=2, seed=1)
 
@@ -48,6 +49,15 @@ def test_blas_is_held_to_the_threads_asked_for_while_the_trial_runs(monkeypatch)
         worker.run_trial(_trial(), blas_threads=1)
         worker.run_trial(_trial())  # None: BLAS as it is
     assert seen == [{1}, {2}]
+
+
+def test_a_trial_s_scratch_folder_is_not_fsynced(monkeypatch):
+    # The driver writes the durable copy of the files a worker sends back.
+    calls = []
+    monkeypatch.setattr(atomic.os, "fsync", calls.append)
+    outcome = worker.run_trial(_trial())
+    assert outcome.error is None and "model.safetensors" in outcome.files
+    assert calls == []
 
 
 def test_a_failure_is_recorded_as_the_outcome_s_error():

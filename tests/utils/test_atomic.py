@@ -114,3 +114,37 @@ def test_a_full_disk_names_the_destination_and_keeps_the_old_file(tmp_path, monk
     assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(target)
     assert target.read_bytes() == b"old"
     assert sorted(os.listdir(tmp_path)) == ["model.bin"]
+
+
+def _count_fsyncs(monkeypatch):
+    """Replace os.fsync by a counter of its calls (a list of descriptors)."""
+    calls = []
+    monkeypatch.setattr(atomic.os, "fsync", calls.append)
+    return calls
+
+
+def test_a_write_fsyncs_the_file_and_its_folder(tmp_path, monkeypatch):
+    calls = _count_fsyncs(monkeypatch)
+    atomic_write_bytes(tmp_path / "a.bin", b"data")
+    assert len(calls) == 2
+
+
+def test_without_fsync_writes_atomically_but_does_not_wait_for_the_disk(tmp_path, monkeypatch):
+    calls = _count_fsyncs(monkeypatch)
+    with atomic.without_fsync():
+        atomic_write_bytes(tmp_path / "a.bin", b"scratch")
+        with pytest.raises(CrashError):
+            crashing_write(tmp_path / "a.bin", b"x" * 100, 10)
+    assert calls == []
+    assert (tmp_path / "a.bin").read_bytes() == b"scratch"
+    assert os.listdir(tmp_path) == ["a.bin"]
+    atomic_write_bytes(tmp_path / "b.bin", b"durable again")  # after the block, as before it
+    assert len(calls) == 2
+
+
+def test_without_fsync_ends_with_its_block_when_the_block_raises(tmp_path, monkeypatch):
+    calls = _count_fsyncs(monkeypatch)
+    with pytest.raises(CrashError), atomic.without_fsync():
+        raise CrashError
+    atomic_write_bytes(tmp_path / "a.bin", b"data")
+    assert len(calls) == 2

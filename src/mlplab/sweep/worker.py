@@ -17,6 +17,7 @@ import threadpoolctl
 
 from mlplab import experiment
 from mlplab.experiment.folder import LOCK
+from mlplab.utils import without_fsync
 
 TRIAL = "trial.json"
 """The file of a trial folder that says what the trial was (configuration, seed, parameters,
@@ -48,7 +49,12 @@ def run_trial(trial, blas_threads=None):
     """
     started = time.perf_counter()
     summary = {"configuration": trial.configuration, "run": trial.run, "seed": trial.settings.seed}
-    with tempfile.TemporaryDirectory(prefix="mlplab-trial-") as scratch, _blas(blas_threads):
+    # The scratch folder is read back and deleted; the driver writes the durable copy.
+    with (
+        tempfile.TemporaryDirectory(prefix="mlplab-trial-") as scratch,
+        _blas(blas_threads),
+        without_fsync(),
+    ):
         folder = Path(scratch) / trial.name
         error, interrupted = None, False
         try:
