@@ -43,6 +43,37 @@ def test_the_best_rate_is_within_a_factor_2_of_the_largest_stable_rate(result):
     assert edge == max([last_stable] + [rate for rate, stable in trials if stable])
 
 
+def _stable_grid(result, name):
+    """The rates of the sweep that stayed stable, each with the run's number ``name``."""
+    numbers = result.numbers
+    grid = zip(numbers["sweep_rates"], numbers["sweep_stable"], numbers[name], strict=True)
+    return {rate: value for rate, stable, value in grid if stable}
+
+
+def test_the_best_rate_has_the_lowest_last_epoch_loss(result):
+    candidates = result.numbers["best_rate_candidates_last_epoch_loss"]
+    best = result.numbers["best_rate"]
+    assert min(candidates, key=candidates.get) == f"{best:.4g}"
+    grid = _stable_grid(result, "sweep_last_epoch_loss")
+    assert candidates[f"{best:.4g}"] <= min(grid.values())
+    table = result.tables[0].rows
+    assert [row["last-epoch training loss"] for row in table] == (
+        result.numbers["sweep_last_epoch_loss"]
+    )
+
+
+def test_the_noisy_final_iterate_does_not_choose_the_best_rate(tmp_path):
+    # At seed 8 the training-set loss after the last step, a batch of 3 examples, is lowest at
+    # a stable rate more than a factor 2 below the edge; the last epoch's loss is not fooled.
+    result = lab.run(learning_rate.EXPERIMENT, quick=True, out=tmp_path, seed=8)
+    edge = result.numbers["largest_stable_rate"]
+    finals = _stable_grid(result, "sweep_final_loss")
+    assert edge / min(finals, key=finals.get) > 2
+    claim = find_claim(result, "close to the edge of stability (Bengio, 2012)")
+    assert claim.held and 1 <= claim.values["factor_between_best_and_largest_stable_rate"] <= 2
+    assert result.held, [claim.statement for claim in result.failed]
+
+
 def test_the_schedule_refines_a_stable_rate_and_warm_up_rescues_a_larger_one(result):
     same = find_claim(result, "the shape of the decay is a refinement")
     decaying = {k: v for k, v in same.values.items() if k != "test_accuracy_constant"}
