@@ -79,6 +79,12 @@ def test_the_best_decay_moves_with_the_rate_for_adamw_only(result):
         assert all(len(row) == len(decays) and min(row) > 0 for row in losses)
         best = claim.values["best_decay_per_lr"]
         assert all(min(decays) <= value <= max(decays) for value in best)
+    # Adam + L2's best λ stays put inside the grid, not pinned to its edge at both rates
+    decays = result.setup["grid_decays"]["adam"]
+    assert all(min(decays) < value < max(decays) for value in adam.values["best_decay_per_lr"])
+    # ... trained longer (near its objective's minimum) than AdamW's fixed budget
+    epochs = result.setup["grid_epochs"]
+    assert epochs == overfitting.GRID_EPOCHS and epochs["adam"] > epochs["adamw"]
 
 
 def test_dropout_keeps_the_expectation_and_is_the_identity_in_eval(result):
