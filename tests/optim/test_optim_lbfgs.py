@@ -53,7 +53,7 @@ def _run(lib, settings, objective, steps=STEPS):
     for _ in range(steps):
         loss = optimizer.step(closure)
         trajectory.append(
-            np.concatenate([np.array(p.detach().numpy()).ravel() for p in params] + [[float(loss)]])
+            np.concatenate([np.array(p.detach().numpy()).ravel() for p in params] + [[loss.item()]])
         )
     return np.array(trajectory), optimizer
 
