@@ -4,7 +4,8 @@ import pytest
 from lab_checks import assert_figures_and_reports, find_claim
 
 import mlplab.lab
-from mlplab.lab import overfitting
+from mlplab.experiment import load_data
+from mlplab.lab import Lab, overfitting
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,29 @@ def test_each_regulariser_closes_part_of_the_gap(result, words):
     assert 0 < values["mean_gap"] < values["unregularised_mean_gap"]
     assert values["std_gap"] >= 0 and values["unregularised_std_gap"] >= 0
     assert len(result.numbers["gap: none"]) == 3  # three seeds in the quick form
+
+
+def test_the_quick_form_covers_the_full_forms_course(tmp_path):
+    """Fewer epochs at a higher rate, the same lr·t: as far for Adam's steps and AdamW's decay."""
+    quick, full = (overfitting._course(Lab(overfitting.EXPERIMENT, form, 0, tmp_path))
+                   for form in (True, False))  # fmt: skip
+    assert quick[1] > full[1] == overfitting.LR and quick[2] < full[2]
+    assert quick[1] * quick[2] == pytest.approx(full[1] * full[2])
+
+
+@pytest.mark.parametrize("seed", [5, 9])
+def test_every_regulariser_closes_the_gap_where_200_epochs_at_lr_1e_3_did_not(seed, tmp_path):
+    """At lab seeds 5 and 9, 200 epochs at lr 1e-3 left AdamW's gap at or above the unregularised
+    one; the quick form's course closes it there too."""
+    lab = Lab(overfitting.EXPERIMENT, True, seed, tmp_path)
+    seeds, lr, epochs, points = overfitting._course(lab)
+    data = load_data(overfitting._settings(lab, seed, epochs), lab.generator("data"))
+    runs = overfitting._train_regularizers(lab, data, seeds, lr, epochs, points)
+    overfitting._check_regularizers(lab, overfitting._summary(runs))
+    closes = [claim for claim in lab.claims if "closes part of the gap" in claim.statement]
+    assert len(closes) == 3 and all(claim.held for claim in closes), [
+        (claim.statement, claim.values) for claim in closes
+    ]
 
 
 def test_decay_keeps_the_weights_small(result):
