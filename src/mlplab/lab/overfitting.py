@@ -703,7 +703,6 @@ def _record_trajectories(lab, differences):
 def _run(lab):
     """Overfitting, regularisers, L2 versus weight decay, and dropout, on a small digits split."""
     seeds, lr, epochs, points = _course(lab)
-    decays = GRID_DECAYS
     grid_seeds = seeds[: lab.choose(1, 3)]
     draws = lab.choose(20_000, 100_000)
     lab.setting(
@@ -715,7 +714,7 @@ def _run(lab):
         trajectory_layers=[64, TRAJECTORY_WIDTH, 10], trajectory_steps=STEPS,
         trajectory_batch_size=BATCH_SIZE, trajectory_sgd_lr=SGD_LR,
         trajectory_adam_lr=LR,
-        trajectory_lambda=PENALTY, grid_learning_rates=list(GRID_LRS), grid_decays=decays,
+        trajectory_lambda=PENALTY, grid_learning_rates=list(GRID_LRS), grid_decays=GRID_DECAYS,
         grid_epochs=GRID_EPOCHS, grid_seeds=grid_seeds, grid_window=WINDOW,
         dropout_draws=draws, false_alarm=FALSE_ALARM,
     )  # fmt: skip
@@ -727,9 +726,9 @@ def _run(lab):
     _check_regularizers(lab, summary)
     differences, apart = _check_trajectories(lab, _trajectories(lab, data))
     _record_trajectories(lab, differences)
-    grid = _grid(lab, data, decays, grid_seeds)
+    grid = _grid(lab, data, GRID_DECAYS, grid_seeds)
     shifts = _check_grid(lab, grid)
-    lab.figure("decay-grid", _grid_figure(grid, decays),
+    lab.figure("decay-grid", _grid_figure(grid, GRID_DECAYS),
                f"Test loss against the decay at each learning rate, after "
                f"{GRID_EPOCHS['adam']} full-batch epochs of Adam + L2 (near its objective's "
                f"minimum) and {GRID_EPOCHS['adamw']} of AdamW (a fixed budget); the dotted "
